@@ -1,0 +1,60 @@
+"""The organizers' admin site and the base of every admin whose rows are limited to what a user may see."""
+
+from django.contrib import admin
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+
+class CityTourAdminSite(admin.AdminSite):
+    site_header = _("citytour · organizers")
+    site_title = _("citytour organizers")
+    index_title = _("Run the tour")
+
+
+class ScopedModelAdmin(admin.ModelAdmin):
+    """Rows start from what the user may see; any other row answers 404, as if it did not exist.
+
+    Subclasses say what that is with ``scope_queryset`` and who may use the admin at all with ``may_organize``.
+    Superusers see everything.
+    """
+
+    def scope_queryset(self, queryset, request):
+        raise NotImplementedError
+
+    def may_organize(self, request) -> bool:
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return self.scope_queryset(queryset, request)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(_("No such object, or it is not yours to see."))
+        return obj
+
+    def _allowed(self, request, obj=None) -> bool:
+        if request.user.is_superuser:
+            return True
+        if not (request.user.is_active and request.user.is_staff and self.may_organize(request)):
+            return False
+        # get_queryset is already scoped, so an object fetched through it is visible; this guards the rest.
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request, obj)

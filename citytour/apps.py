@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django.utils.translation import gettext_lazy as _
+
+
+class CityTourConfig(AppConfig):
+    name = "citytour"
+    verbose_name = _("citytour")
+    default = True
+
+
+class CityTourAdminConfig(admin_apps.AdminConfig):
+    default = False
+    default_site = "citytour.admin.CityTourAdminSite"

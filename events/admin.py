@@ -1,0 +1,324 @@
+"""The organizers' screens for tours, cities, teams, venues and events, scoped to what each user organizes."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from citytour.admin import ScopedModelAdmin
+from citytour.images import NormalizedImageField
+
+from . import services
+from .models import City, CityTeamMember, Event, EventStatus, PosterState, Tour, Venue, VenuePhoto
+from .selectors import events_organized_by, organizer_scope, venues_organized_by
+
+IMAGE_UPLOADS = {models.ImageField: {"form_class": NormalizedImageField}}
+
+
+def local_datetime_with_weekday(value) -> str:
+    if not value:
+        return "—"
+    return formats.date_format(timezone.localtime(value), "Y-m-d（D）H:i")
+
+
+class OrganizerAdmin(ScopedModelAdmin):
+    """Open to tour admins and city team members; each sees the rows of what they organize."""
+
+    formfield_overrides = IMAGE_UPLOADS
+
+    def may_organize(self, request) -> bool:
+        return organizer_scope(request.user).is_organizer
+
+    def scope(self, request):
+        return organizer_scope(request.user)
+
+
+class TourCityScopedAdmin(OrganizerAdmin):
+    """Rows that belong to one city of one tour: a city team sees its city, a tour admin the whole tour."""
+
+    def scope_queryset(self, queryset, request):
+        return queryset.filter(self.scope(request).tour_city_q())
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            scope = self.scope(request)
+            if db_field.name == "tour":
+                kwargs["queryset"] = Tour.objects.filter(id__in=scope.tour_ids)
+            elif db_field.name == "city":
+                kwargs["queryset"] = City.objects.filter(
+                    models.Q(id__in={c for _, c in scope.city_teams}) | models.Q(id__in=_tour_city_ids(scope))
+                ).distinct()
+            elif db_field.name == "venue":
+                kwargs["queryset"] = venues_organized_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        if request.user.is_superuser:
+            return form_class
+        scope = self.scope(request)
+
+        class ScopedForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                tour, city = cleaned.get("tour"), cleaned.get("city")
+                if tour and city and not scope.may_manage(tour.id, city.id):
+                    raise ValidationError(gettext("You do not organize %(city)s for this tour.") % {"city": city})
+                return cleaned
+
+        return ScopedForm
+
+
+def _tour_city_ids(scope):
+    """Every city, for a tour admin: they may take the tour to a new city."""
+    return City.objects.values("id") if scope.admin_tour_ids else City.objects.none().values("id")
+
+
+@admin.register(Tour)
+class TourAdmin(OrganizerAdmin):
+    list_display = ["name", "year", "theme", "is_public", "event_count"]
+    list_filter = ["year", "is_public"]
+    search_fields = ["name", "name_en", "theme", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
+    filter_horizontal = ["admins"]
+    fieldsets = [
+        (None, {"fields": ["name", "name_en", "slug", "year", "is_public"]}),
+        (_("Theme and description"), {"fields": ["theme", "theme_en", "description", "description_en", "banner"]}),
+        (_("Tour admins"), {"fields": ["admins"]}),
+    ]
+
+    def scope_queryset(self, queryset, request):
+        return queryset.filter(id__in=self.scope(request).tour_ids)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_event_count=models.Count("events"))
+
+    @admin.display(description=_("events"), ordering="_event_count")
+    def event_count(self, obj):
+        return obj._event_count
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return True
+        scope = self.scope(request)
+        return bool(scope.admin_tour_ids) and (obj is None or obj.id in scope.admin_tour_ids)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if request.user.is_superuser else ["admins"]
+
+
+@admin.register(City)
+class CityAdmin(OrganizerAdmin):
+    list_display = ["name_zh", "name_en", "region", "position"]
+    list_editable = ["position"]
+    list_filter = ["region"]
+    search_fields = ["name_zh", "name_en", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
+
+    def scope_queryset(self, queryset, request):
+        return queryset
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+class CityTeamMemberForm(forms.ModelForm):
+    """City leads add people by the email address of their account: no list of every user is shown."""
+
+    email = forms.EmailField(label=_("email of their account"))
+
+    class Meta:
+        model = CityTeamMember
+        fields = ["tour", "city", "email", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["email"].initial = self.instance.user.email
+
+    def clean_email(self):
+        user = services.user_for_email(self.cleaned_data["email"])
+        self.instance.user = user
+        return user.email
+
+
+@admin.register(CityTeamMember)
+class CityTeamMemberAdmin(TourCityScopedAdmin):
+    form = CityTeamMemberForm
+    list_display = ["user_email", "user_name", "city", "tour", "role", "created_at"]
+    list_filter = ["tour", "city", "role"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "city__name_zh", "city__name_en"]
+    list_select_related = ["user", "city", "tour"]
+
+    @admin.display(description=_("email"), ordering="user__email")
+    def user_email(self, obj):
+        return obj.user.email
+
+    @admin.display(description=_("name"))
+    def user_name(self, obj):
+        return obj.user.get_full_name()
+
+    def save_model(self, request, obj, form, change):
+        member = services.add_city_team_member(tour=obj.tour, city=obj.city, user=obj.user, role=obj.role)
+        obj.pk = member.pk
+
+
+class VenuePhotoInline(admin.TabularInline):
+    model = VenuePhoto
+    extra = 1
+    fields = ["image", "preview", "caption", "position"]
+    readonly_fields = ["preview"]
+    formfield_overrides = IMAGE_UPLOADS
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        if not obj.image:
+            return "—"
+        return format_html('<img src="{}" alt="{}" style="max-height:80px">', obj.image.url, obj.caption)
+
+
+class VenueEventInline(admin.TabularInline):
+    model = Event
+    fields = ["title", "tour", "start", "status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("events at this venue")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return events_organized_by(request.user, super().get_queryset(request)).select_related("tour")
+
+
+@admin.register(Venue)
+class VenueAdmin(OrganizerAdmin):
+    list_display = ["name", "city", "capacity", "address", "event_count"]
+    list_filter = ["city"]
+    search_fields = ["name", "name_en", "address", "city__name_zh", "city__name_en"]
+    list_select_related = ["city"]
+    inlines = [VenuePhotoInline, VenueEventInline]
+
+    def scope_queryset(self, queryset, request):
+        return venues_organized_by(request.user, queryset)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_event_count=models.Count("events", distinct=True))
+
+    @admin.display(description=_("events"), ordering="_event_count")
+    def event_count(self, obj):
+        return obj._event_count
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "city" and not request.user.is_superuser:
+            scope = self.scope(request)
+            kwargs["queryset"] = City.objects.filter(
+                models.Q(id__in={c for _, c in scope.city_teams}) | models.Q(id__in=_tour_city_ids(scope))
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def _status_action(status: str, description):
+    def action(modeladmin, request, queryset):
+        changed = 0
+        for event in queryset.select_related("venue", "city", "tour"):
+            try:
+                services.change_event_status(event=event, status=status)
+                changed += 1
+            except ValidationError as error:
+                for message in error.messages:
+                    modeladmin.message_user(request, f"{event}: {message}", messages.ERROR)
+        if changed:
+            modeladmin.message_user(
+                request,
+                gettext("%(count)d event(s) are now “%(status)s”.")
+                % {"count": changed, "status": EventStatus(status).label},
+                messages.SUCCESS,
+            )
+
+    action.__name__ = f"mark_{status}"
+    return admin.action(description=description)(action)
+
+
+@admin.register(Event)
+class EventAdmin(TourCityScopedAdmin):
+    list_display = ["title", "city", "when", "venue", "capacity", "status", "tour"]
+    list_filter = ["tour", "city", "status", ("start", admin.DateFieldListFilter)]
+    search_fields = ["title", "title_en", "slug", "city__name_zh", "city__name_en", "venue__name"]
+    list_select_related = ["city", "venue", "tour"]
+    date_hierarchy = "start"
+    readonly_fields = ["venue_details", "poster_preview"]
+    fieldsets = [
+        (None, {"fields": ["tour", "city", "title", "title_en", "slug", "status"]}),
+        (_("Time and place"), {"fields": ["start", "end", "venue", "venue_details", "capacity"]}),
+        (_("Description"), {"fields": ["description", "description_en"]}),
+        (_("Online"), {"fields": ["livestream_url", "replay_url"]}),
+        (_("Poster"), {"fields": ["poster_preview"]}),
+    ]
+    actions = [
+        _status_action(EventStatus.PUBLISHED, _("Publish")),
+        _status_action(EventStatus.REGISTRATION_CLOSED, _("Close registration")),
+        _status_action(EventStatus.FINISHED, _("Mark as finished")),
+        _status_action(EventStatus.CANCELLED, _("Cancel")),
+        "render_posters",
+    ]
+
+    @admin.display(description=_("date"), ordering="start")
+    def when(self, obj):
+        return local_datetime_with_weekday(obj.start)
+
+    @admin.display(description=_("venue details"))
+    def venue_details(self, obj):
+        venue = obj.venue if obj and obj.venue_id else None
+        if venue is None:
+            return "—"
+        rows = [
+            (gettext("Address"), venue.address),
+            (gettext("Capacity"), venue.capacity),
+            (gettext("Transport"), venue.transport_notes or "—"),
+        ]
+        table = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
+        link = format_html(' <a href="{}" target="_blank" rel="noopener">{}</a>', venue.map_url, gettext("Map"))
+        return format_html("<table>{}</table>{}", table, link if venue.map_url else "")
+
+    @admin.display(description=_("poster"))
+    def poster_preview(self, obj):
+        if obj is None or obj.poster_state == PosterState.NONE:
+            return gettext("A poster is made when the event is published.")
+        if obj.poster_state == PosterState.READY and obj.poster:
+            return format_html(
+                '<a href="{0}" target="_blank"><img src="{0}" alt="{1}" style="max-height:240px"></a>',
+                obj.poster.url,
+                gettext("Poster"),
+            )
+        if obj.poster_state == PosterState.FAILED:
+            return gettext("Failed: %(reason)s") % {"reason": obj.poster_error}
+        return obj.get_poster_state_display()
+
+    @admin.action(description=_("Render the poster again"))
+    def render_posters(self, request, queryset):
+        events = list(queryset)
+        for event in events:
+            services.request_poster(event=event)
+        self.message_user(request, gettext("Rendering %(count)d poster(s).") % {"count": len(events)})
+
+    def save_model(self, request, obj, form, change):
+        services.save_event(event=obj)

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from events.demo import DemoLogins, seed_tour
+
+
+class Command(BaseCommand):
+    help = "Load the demo tour “2024 数字经济-城市开源行” (running it again changes nothing) and print the logins."
+
+    def handle(self, *args, **options):
+        logins = DemoLogins()
+        tour = seed_tour(logins)
+        self.stdout.write(self.style.SUCCESS(f"Demo tour ready: {tour.name}"))
+        self.stdout.write("Demo logins (admin at http://127.0.0.1:8000/admin/):")
+        for who, email, password in logins.rows:
+            self.stdout.write(f"  {email:<34} {password:<16} {who}")

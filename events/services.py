@@ -1,0 +1,104 @@
+"""Writes: every change to tours, teams and events goes through these functions."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from .models import ANNOUNCED_STATUSES, STATUS_TRANSITIONS, CityTeamMember, Event, EventStatus, PosterState, Tour
+
+User = get_user_model()
+
+# A change to any of these fields makes the event's poster out of date.
+POSTER_FIELDS = ("title", "title_en", "start", "end", "venue_id", "city_id", "tour_id", "status")
+
+
+def _poster_inputs(event: Event) -> tuple:
+    return tuple(getattr(event, field) for field in POSTER_FIELDS)
+
+
+def _unique_slug(event: Event) -> str:
+    base = slugify(event.city.slug if event.city_id else "") or "event"
+    if event.start:
+        base = f"{base}-{event.local_date:%Y%m%d}"
+    taken = set(Event.objects.filter(tour_id=event.tour_id).exclude(pk=event.pk).values_list("slug", flat=True))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def save_event(*, event: Event) -> Event:
+    """Validate and save an event (new or changed); re-render its poster when what it shows has changed."""
+    # Lock the tour row: two organizers saving events of the same city at once cannot both pass the
+    # one-event-per-city-per-day check.
+    Tour.objects.select_for_update().filter(pk=event.tour_id).first()
+    previous = Event.objects.filter(pk=event.pk).first() if event.pk else None
+    if not event.slug:
+        event.slug = _unique_slug(event)
+    event.full_clean()
+    needs_poster = event.status in ANNOUNCED_STATUSES and (
+        previous is None or _poster_inputs(previous) != _poster_inputs(event) or event.poster_state != "ready"
+    )
+    if needs_poster:
+        event.poster_state = PosterState.PENDING
+        event.poster_error = ""
+    event.save()
+    event._stored_status = event.status
+    if needs_poster:
+        request_poster(event=event)
+    return event
+
+
+def change_event_status(*, event: Event, status: str) -> Event:
+    """Move an event to another status (publish, close registration, finish, cancel)."""
+    if status not in STATUS_TRANSITIONS[event.status] and status != event.status:
+        raise ValidationError(
+            _("An event cannot go from “%(old)s” to “%(new)s”.")
+            % {"old": EventStatus(event.status).label, "new": EventStatus(status).label}
+        )
+    event.status = status
+    return save_event(event=event)
+
+
+def request_poster(*, event: Event) -> None:
+    """Render the event's poster in the background once the current transaction has committed."""
+    from .tasks import render_event_poster
+
+    event_id = event.pk
+    transaction.on_commit(lambda: render_event_poster.delay(event_id))
+
+
+@transaction.atomic
+def add_city_team_member(*, tour: Tour, city, user, role: str = "member") -> CityTeamMember:
+    """Put a user on a city's organizing team (or change their role there); they can then use the admin."""
+    member, _created = CityTeamMember.objects.update_or_create(
+        tour=tour, city=city, user=user, defaults={"role": role}
+    )
+    _grant_admin_access(user)
+    return member
+
+
+@transaction.atomic
+def add_tour_admin(*, tour: Tour, user) -> None:
+    tour.admins.add(user)
+    _grant_admin_access(user)
+
+
+def _grant_admin_access(user) -> None:
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+
+
+def user_for_email(email: str):
+    """The account with this email address (case does not matter), or a translated error."""
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise ValidationError(
+            _("There is no account with the email address %(email)s. Ask them to sign up first.")
+            % {"email": email}
+        )
+    return user

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "events"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tours/<slug:tour_slug>/", views.tour_detail, name="tour"),
+    path("tours/<slug:tour_slug>/<slug:event_slug>/", views.event_detail, name="event"),
+]
