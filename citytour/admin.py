@@ -58,3 +58,22 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request, obj)
+
+
+class ScopedInline:
+    """An inline that may do what its parent admin may do with the parent object (mix in before the inline)."""
+
+    def _parent_admin(self):
+        return self.admin_site._registry[self.parent_model]
+
+    def has_view_permission(self, request, obj=None):
+        return self._parent_admin().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._parent_admin().has_change_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._parent_admin().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._parent_admin().has_change_permission(request, obj)

@@ -15,8 +15,7 @@ def cjk_font_path() -> Path:
     path = Path(settings.CITYTOUR_CJK_FONT)
     if not path.is_file():
         raise FontMissing(
-            _("The CJK font %(path)s is missing: install fonts-wqy-zenhei or set CITYTOUR_CJK_FONT.")
-            % {"path": path}
+            _("The CJK font %(path)s is missing: install fonts-wqy-zenhei or set CITYTOUR_CJK_FONT.") % {"path": path}
         )
     return path
 

@@ -112,6 +112,7 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[citytour] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
@@ -162,7 +163,7 @@ CITYTOUR_CJK_FONT = os.environ.get("CITYTOUR_CJK_FONT", "/usr/share/fonts/truety
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CITYTOUR_CELERY_QUEUE", "citytour")
 # Never lose work: a task is acknowledged only once it has finished, is given back if its worker dies,

@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from citytour.admin import ScopedModelAdmin
+from citytour.admin import ScopedInline, ScopedModelAdmin
 from citytour.images import NormalizedImageField
 
 from . import services
@@ -87,7 +87,10 @@ class TourAdmin(OrganizerAdmin):
     filter_horizontal = ["admins"]
     fieldsets = [
         (None, {"fields": ["name", "name_en", "slug", "year", "is_public"]}),
-        (_("Theme and description"), {"fields": ["theme", "theme_en", "description", "description_en", "banner"]}),
+        (
+            _("Theme and description"),
+            {"fields": ["theme", "theme_en", "description", "description_en", "banner"]},
+        ),
         (_("Tour admins"), {"fields": ["admins"]}),
     ]
 
@@ -179,7 +182,7 @@ class CityTeamMemberAdmin(TourCityScopedAdmin):
         obj.pk = member.pk
 
 
-class VenuePhotoInline(admin.TabularInline):
+class VenuePhotoInline(ScopedInline, admin.TabularInline):
     model = VenuePhoto
     extra = 1
     fields = ["image", "preview", "caption", "position"]
@@ -193,7 +196,7 @@ class VenuePhotoInline(admin.TabularInline):
         return format_html('<img src="{}" alt="{}" style="max-height:80px">', obj.image.url, obj.caption)
 
 
-class VenueEventInline(admin.TabularInline):
+class VenueEventInline(ScopedInline, admin.TabularInline):
     model = Event
     fields = ["title", "tour", "start", "status"]
     readonly_fields = fields
@@ -203,6 +206,9 @@ class VenueEventInline(admin.TabularInline):
     verbose_name_plural = _("events at this venue")
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def get_queryset(self, request):
@@ -249,7 +255,7 @@ def _status_action(status: str, description):
         if changed:
             modeladmin.message_user(
                 request,
-                gettext("%(count)d event(s) are now “%(status)s”.")
+                ngettext("%(count)d event is now “%(status)s”.", "%(count)d events are now “%(status)s”.", changed)
                 % {"count": changed, "status": EventStatus(status).label},
                 messages.SUCCESS,
             )
@@ -318,7 +324,11 @@ class EventAdmin(TourCityScopedAdmin):
         events = list(queryset)
         for event in events:
             services.request_poster(event=event)
-        self.message_user(request, gettext("Rendering %(count)d poster(s).") % {"count": len(events)})
+        self.message_user(
+            request,
+            ngettext("Rendering %(count)d poster.", "Rendering %(count)d posters.", len(events))
+            % {"count": len(events)},
+        )
 
     def save_model(self, request, obj, form, change):
         services.save_event(event=obj)

@@ -78,8 +78,8 @@ def demo_user(email: str, *, first_name: str = "", superuser: bool = False):
     """An account that can log in at once: its email address is already verified."""
     User = get_user_model()
     user, created = User.objects.get_or_create(
-        username=email, defaults={"email": email, "first_name": first_name, "is_superuser": superuser,
-                                  "is_staff": superuser}
+        username=email,
+        defaults={"email": email, "first_name": first_name, "is_superuser": superuser, "is_staff": superuser},
     )
     if created:
         user.set_password(DEMO_PASSWORD)

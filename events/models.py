@@ -19,9 +19,7 @@ class Tour(models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     slug = models.SlugField(_("slug"), unique=True)
-    year = models.PositiveSmallIntegerField(
-        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
-    )
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     theme = models.CharField(_("theme"), max_length=300, blank=True)
     theme_en = models.CharField(_("theme (English)"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True)
@@ -186,9 +184,7 @@ STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
     EventStatus.PUBLISHED: frozenset(
         {EventStatus.DRAFT, EventStatus.REGISTRATION_CLOSED, EventStatus.FINISHED, EventStatus.CANCELLED}
     ),
-    EventStatus.REGISTRATION_CLOSED: frozenset(
-        {EventStatus.PUBLISHED, EventStatus.FINISHED, EventStatus.CANCELLED}
-    ),
+    EventStatus.REGISTRATION_CLOSED: frozenset({EventStatus.PUBLISHED, EventStatus.FINISHED, EventStatus.CANCELLED}),
     EventStatus.FINISHED: frozenset(),
     EventStatus.CANCELLED: frozenset({EventStatus.DRAFT}),
 }

@@ -68,8 +68,12 @@ def draw_poster(event: Event) -> bytes:
 
         y = 360
         draw.text((MARGIN, y), event.city.name_zh, font=pillow_font(120), fill=ACCENT)
-        draw.text((MARGIN + 20 + draw.textlength(event.city.name_zh, font=pillow_font(120)), y + 70),
-                  event.city.name_en, font=pillow_font(40), fill=ACCENT)
+        draw.text(
+            (MARGIN + 20 + draw.textlength(event.city.name_zh, font=pillow_font(120)), y + 70),
+            event.city.name_en,
+            font=pillow_font(40),
+            fill=ACCENT,
+        )
         y += 170
         for line in _wrap(draw, event.title, pillow_font(60), WIDTH - 2 * MARGIN)[:3]:
             draw.text((MARGIN, y), line, font=pillow_font(60), fill=INK)
@@ -95,10 +99,18 @@ def draw_poster(event: Event) -> bytes:
         qr_image = qr.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
         qr_image = qr_image.resize((320, 320), Image.NEAREST)
         image.paste(qr_image, (WIDTH - MARGIN - 320, HEIGHT - MARGIN - 380))
-        draw.text((WIDTH - MARGIN - 320, HEIGHT - MARGIN - 50), "扫码报名 · Scan to register",
-                  font=pillow_font(28), fill=INK)
-        draw.text((MARGIN, HEIGHT - MARGIN - 50), settings.SITE_URL.split("://", 1)[-1],
-                  font=pillow_font(28), fill=INK)
+        draw.text(
+            (WIDTH - MARGIN - 320, HEIGHT - MARGIN - 50),
+            "扫码报名 · Scan to register",
+            font=pillow_font(28),
+            fill=INK,
+        )
+        draw.text(
+            (MARGIN, HEIGHT - MARGIN - 50),
+            settings.SITE_URL.split("://", 1)[-1],
+            font=pillow_font(28),
+            fill=INK,
+        )
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", optimize=True)
         return buffer.getvalue()

@@ -94,7 +94,7 @@ def public_events(tour: Tour) -> QuerySet:
 
 def cities_of_tour(tour: Tour) -> list[City]:
     """The cities a tour visits, each with ``public_events``: its events visitors may see (maybe none yet)."""
-    events = Event.objects.filter(status__in=PUBLIC_STATUSES).select_related("venue").order_by("start")
+    events = Event.objects.filter(status__in=PUBLIC_STATUSES).select_related("tour", "venue").order_by("start")
     return list(
         City.objects.filter(events__tour=tour)
         .distinct()

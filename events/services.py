@@ -6,7 +6,15 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .models import ANNOUNCED_STATUSES, STATUS_TRANSITIONS, CityTeamMember, Event, EventStatus, PosterState, Tour
+from .models import (
+    ANNOUNCED_STATUSES,
+    STATUS_TRANSITIONS,
+    CityTeamMember,
+    Event,
+    EventStatus,
+    PosterState,
+    Tour,
+)
 
 User = get_user_model()
 
@@ -74,9 +82,7 @@ def request_poster(*, event: Event) -> None:
 @transaction.atomic
 def add_city_team_member(*, tour: Tour, city, user, role: str = "member") -> CityTeamMember:
     """Put a user on a city's organizing team (or change their role there); they can then use the admin."""
-    member, _created = CityTeamMember.objects.update_or_create(
-        tour=tour, city=city, user=user, defaults={"role": role}
-    )
+    member, _created = CityTeamMember.objects.update_or_create(tour=tour, city=city, user=user, defaults={"role": role})
     _grant_admin_access(user)
     return member
 
@@ -98,7 +104,6 @@ def user_for_email(email: str):
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
         raise ValidationError(
-            _("There is no account with the email address %(email)s. Ask them to sign up first.")
-            % {"email": email}
+            _("There is no account with the email address %(email)s. Ask them to sign up first.") % {"email": email}
         )
     return user

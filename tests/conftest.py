@@ -62,8 +62,11 @@ def celery_worker(transactional_db, media_root):
     need(connection.vendor == "postgresql", "a Celery worker test needs PostgreSQL (set DATABASE_URL)")
     db = connection.settings_dict
     database_url = "postgres://{user}:{password}@{host}:{port}/{name}".format(
-        user=db["USER"] or "", password=db["PASSWORD"] or "", host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432, name=db["NAME"],
+        user=db["USER"] or "",
+        password=db["PASSWORD"] or "",
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        name=db["NAME"],
     )
     queue = f"citytour-test-{uuid.uuid4().hex[:10]}"
     env = {
@@ -77,9 +80,27 @@ def celery_worker(transactional_db, media_root):
     log_path = media_root.parent / "worker.log"
     log = open(log_path, "w")  # noqa: SIM115 - open for the worker's lifetime
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "citytour", "worker", "--pool=solo", "-Q", queue,
-         "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "-l", "INFO"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "citytour",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     conf = celery_app.conf
     saved = conf.task_always_eager, conf.task_default_queue

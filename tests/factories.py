@@ -30,7 +30,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     def verified(user, create, extracted, **kwargs):
         if create:
             user.save()
-            EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+            EmailAddress.objects.get_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )
 
 
 class TourFactory(factory.django.DjangoModelFactory):

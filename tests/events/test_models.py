@@ -49,8 +49,12 @@ def test_a_capacity_above_the_venues_is_refused():
 def test_two_events_of_one_tour_in_one_city_on_one_day_are_refused():
     first = EventFactory(start=shanghai(2024, 4, 20, 9), end=shanghai(2024, 4, 20, 12))
     second = EventFactory.build(
-        tour=first.tour, city=first.city, venue=first.venue, slug="second",
-        start=shanghai(2024, 4, 20, 19), end=shanghai(2024, 4, 20, 21),
+        tour=first.tour,
+        city=first.city,
+        venue=first.venue,
+        slug="second",
+        start=shanghai(2024, 4, 20, 19),
+        end=shanghai(2024, 4, 20, 21),
     )
     assert errors_of(second) == {"start": ["This tour already has an event in this city on that day."]}
     # The next day, another city, or another tour is fine.
@@ -62,8 +66,12 @@ def test_the_same_day_is_the_day_in_shanghai_not_in_utc():
     # 2024-04-20 01:00 in Shanghai is still 2024-04-19 in UTC.
     first = EventFactory(start=shanghai(2024, 4, 20, 1, 0), end=shanghai(2024, 4, 20, 3, 0))
     second = EventFactory.build(
-        tour=first.tour, city=first.city, venue=first.venue, slug="late",
-        start=shanghai(2024, 4, 20, 20), end=shanghai(2024, 4, 20, 22),
+        tour=first.tour,
+        city=first.city,
+        venue=first.venue,
+        slug="late",
+        start=shanghai(2024, 4, 20, 20),
+        end=shanghai(2024, 4, 20, 22),
     )
     assert "start" in errors_of(second)
 
@@ -71,8 +79,12 @@ def test_the_same_day_is_the_day_in_shanghai_not_in_utc():
 def test_a_cancelled_event_does_not_block_its_day():
     first = EventFactory(start=shanghai(2024, 4, 20, 9), end=shanghai(2024, 4, 20, 12), status=EventStatus.CANCELLED)
     EventFactory.build(
-        tour=first.tour, city=first.city, venue=first.venue, slug="again",
-        start=shanghai(2024, 4, 20, 14), end=shanghai(2024, 4, 20, 17),
+        tour=first.tour,
+        city=first.city,
+        venue=first.venue,
+        slug="again",
+        start=shanghai(2024, 4, 20, 14),
+        end=shanghai(2024, 4, 20, 17),
     ).full_clean()
 
 
@@ -116,8 +128,12 @@ def test_change_event_status_validates_and_saves():
 def test_save_event_fills_a_unique_slug_from_the_city_and_date():
     first = EventFactory(city__slug="shenzhen", slug="shenzhen-20240501")
     event = Event(
-        tour=first.tour, city=first.city, venue=first.venue, title="深圳站 下午场",
-        start=first.start + dt.timedelta(days=30), end=first.end + dt.timedelta(days=30),
+        tour=first.tour,
+        city=first.city,
+        venue=first.venue,
+        title="深圳站 下午场",
+        start=first.start + dt.timedelta(days=30),
+        end=first.end + dt.timedelta(days=30),
     )
     services.save_event(event=event)
     assert event.slug == f"shenzhen-{event.local_date:%Y%m%d}"

@@ -1,0 +1,69 @@
+"""Accounts through django-allauth: sign up, verify the email address, log in, reset the password."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "Chengdu-Hotpot-2024!"
+
+
+def link_in(message) -> str:
+    return re.search(r"https?://testserver(/\S+)", message.body).group(1)
+
+
+def test_sign_up_verify_and_log_in():
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = client.post(
+        reverse("account_signup"),
+        {"email": "li.lei@example.org", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["li.lei@example.org"]
+    assert mail.outbox[0].subject == "[citytour] 请确认您的Email地址"
+
+    # Before verification, logging in leads back to the verification notice.
+    response = client.post(reverse("account_login"), {"login": "li.lei@example.org", "password": PASSWORD})
+    assert response["Location"] == reverse("account_email_verification_sent")
+    assert "_auth_user_id" not in client.session
+
+    confirm_url = link_in(mail.outbox[-1])
+    page = client.get(confirm_url)
+    assert page.status_code == 200 and "确认" in page.content.decode()
+    assert client.post(confirm_url).status_code == 302
+
+    response = client.post(reverse("account_login"), {"login": "li.lei@example.org", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    home = client.get("/").content.decode()
+    assert "li.lei@example.org" in home and "退出" in home
+
+    client.post(reverse("account_logout"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_account_pages_use_the_site_layout_in_both_languages():
+    zh = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(reverse("account_login")).content.decode()
+    assert 'class="site-header"' in zh and "登录" in zh and "跳到正文" in zh
+    en = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("account_signup")).content.decode()
+    assert 'class="site-header"' in en and "Sign Up" in en and "Skip to content" in en
+
+
+def test_password_reset_sends_a_link_that_sets_a_new_password(django_user_model):
+    from tests.factories import UserFactory
+
+    UserFactory(email="wang.fang@example.org")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.post(reverse("account_reset_password"), {"email": "wang.fang@example.org"})
+    assert len(mail.outbox) == 1
+    reset_url = link_in(mail.outbox[0])
+    form_url = client.get(reset_url, follow=True).redirect_chain[-1][0]
+    new_password = "Xi'an-Noodles-2024!"
+    response = client.post(form_url, {"password1": new_password, "password2": new_password})
+    assert response.status_code == 302
+    assert Client().login(username="wang.fang@example.org", password=new_password)

@@ -1,0 +1,51 @@
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from events.models import City, CityTeamMember, Event, EventStatus, Tour
+
+pytestmark = pytest.mark.django_db
+
+
+def row_counts() -> dict[str, int]:
+    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+
+
+def test_seed_demo_loads_the_tour_and_running_it_twice_changes_nothing(capsys):
+    call_command("seed_demo")
+    first = row_counts()
+    output = capsys.readouterr().out
+    call_command("seed_demo")
+    assert row_counts() == first
+
+    tour = Tour.objects.get()
+    assert tour.name == "2024 数字经济-城市开源行"
+    assert list(City.objects.values_list("name_zh", flat=True)) == [
+        "北京",
+        "上海",
+        "深圳",
+        "广州",
+        "杭州",
+        "南京",
+        "成都",
+        "武汉",
+        "郑州",
+        "西安",
+    ]
+    shenzhen = Event.objects.get(city__slug="shenzhen")
+    guangzhou = Event.objects.get(city__slug="guangzhou")
+    assert (f"{shenzhen.local_date}", shenzhen.status) == ("2024-04-20", EventStatus.PUBLISHED)
+    assert (f"{guangzhou.local_date}", guangzhou.status) == ("2024-04-21", EventStatus.PUBLISHED)
+    assert shenzhen.venue and guangzhou.venue
+    assert Event.objects.filter(status=EventStatus.DRAFT, venue=None).count() == 8
+    assert CityTeamMember.objects.filter(tour=tour).count() == 10
+    assert tour.admins.get().email == "tour@demo.citytour.cn"
+    assert "admin@demo.citytour.cn" in output and "shenzhen@demo.citytour.cn" in output
+    assert "citytour-demo" in output
+
+
+def test_the_demo_logins_work(client):
+    call_command("seed_demo")
+    assert client.login(username="shenzhen@demo.citytour.cn", password="citytour-demo")
+    response = client.get("/admin/events/event/")
+    assert [e.city.slug for e in response.context["cl"].queryset] == ["shenzhen"]

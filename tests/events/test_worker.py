@@ -1,0 +1,31 @@
+"""Background work on a real Celery worker process, Redis and PostgreSQL."""
+
+import pytest
+
+from events import services
+from events.models import Event, EventStatus, PosterState
+from tests.conftest import wait_for
+from tests.factories import EventFactory
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_worker_renders_the_poster_once_the_event_is_committed(celery_worker, media_root):
+    event = EventFactory(status=EventStatus.DRAFT)
+    services.change_event_status(event=event, status=EventStatus.PUBLISHED)  # commits, then enqueues
+    assert Event.objects.get(pk=event.pk).poster_state == PosterState.PENDING
+
+    def rendered():
+        return Event.objects.filter(pk=event.pk, poster_state=PosterState.READY).first()
+
+    done = wait_for(rendered, timeout=60)
+    assert done.poster.name == f"posters/{event.tour.slug}-{event.slug}.png"
+    assert (media_root / done.poster.name).stat().st_size > 10_000
+
+
+def test_a_task_for_a_deleted_row_finishes_quietly(celery_worker):
+    from events.tasks import render_event_poster
+
+    result = render_event_poster.delay(987654321)
+    assert result.get(timeout=30) is None
+    assert result.successful()
