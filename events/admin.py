@@ -266,7 +266,7 @@ def _status_action(status: str, description):
 
 @admin.register(Event)
 class EventAdmin(TourCityScopedAdmin):
-    list_display = ["title", "city", "when", "venue", "capacity", "status", "tour"]
+    list_display = ["title", "city", "when", "venue_name", "capacity", "status"]
     list_filter = ["tour", "city", "status", ("start", admin.DateFieldListFilter)]
     search_fields = ["title", "title_en", "slug", "city__name_zh", "city__name_en", "venue__name"]
     list_select_related = ["city", "venue", "tour"]
@@ -290,6 +290,10 @@ class EventAdmin(TourCityScopedAdmin):
     @admin.display(description=_("date"), ordering="start")
     def when(self, obj):
         return local_datetime_with_weekday(obj.start)
+
+    @admin.display(description=_("venue"), ordering="venue__name")
+    def venue_name(self, obj):
+        return obj.venue.name if obj.venue_id else "—"
 
     @admin.display(description=_("venue details"))
     def venue_details(self, obj):
