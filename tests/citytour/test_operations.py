@@ -9,7 +9,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, **env}
+    # Only what the test sets: nothing a test runner put in the environment (such as an async override).
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment = {**inherited, **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
