@@ -14,7 +14,7 @@ from citytour.images import NormalizedImageField
 
 from . import services
 from .models import City, CityTeamMember, Event, EventStatus, PosterState, Tour, Venue, VenuePhoto
-from .selectors import events_organized_by, organizer_scope, venues_organized_by
+from .selectors import cities_organized_by, events_organized_by, organizer_scope, venues_organized_by
 
 IMAGE_UPLOADS = {models.ImageField: {"form_class": NormalizedImageField}}
 
@@ -49,9 +49,7 @@ class TourCityScopedAdmin(OrganizerAdmin):
             if db_field.name == "tour":
                 kwargs["queryset"] = Tour.objects.filter(id__in=scope.tour_ids)
             elif db_field.name == "city":
-                kwargs["queryset"] = City.objects.filter(
-                    models.Q(id__in={c for _, c in scope.city_teams}) | models.Q(id__in=_tour_city_ids(scope))
-                ).distinct()
+                kwargs["queryset"] = cities_organized_by(request.user)
             elif db_field.name == "venue":
                 kwargs["queryset"] = venues_organized_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -71,11 +69,6 @@ class TourCityScopedAdmin(OrganizerAdmin):
                 return cleaned
 
         return ScopedForm
-
-
-def _tour_city_ids(scope):
-    """Every city, for a tour admin: they may take the tour to a new city."""
-    return City.objects.values("id") if scope.admin_tour_ids else City.objects.none().values("id")
 
 
 @admin.register(Tour)
@@ -235,10 +228,7 @@ class VenueAdmin(OrganizerAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "city" and not request.user.is_superuser:
-            scope = self.scope(request)
-            kwargs["queryset"] = City.objects.filter(
-                models.Q(id__in={c for _, c in scope.city_teams}) | models.Q(id__in=_tour_city_ids(scope))
-            )
+            kwargs["queryset"] = cities_organized_by(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

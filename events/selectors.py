@@ -75,6 +75,13 @@ def venues_organized_by(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(organizer_scope(user).city_q()).distinct()
 
 
+def cities_organized_by(user) -> QuerySet:
+    """The cities a user may put events and venues in: their teams' cities, or any city for a tour admin."""
+    if user.is_superuser or organizer_scope(user).admin_tour_ids:
+        return City.objects.all()
+    return City.objects.filter(id__in={city_id for _, city_id in organizer_scope(user).city_teams})
+
+
 def public_tours() -> QuerySet:
     return Tour.objects.filter(is_public=True)
 
