@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("", include("events.urls")),
+    path("", include("speakers.urls")),
 ]
 
 if settings.DEBUG:

@@ -11,10 +11,30 @@ from django.utils.translation import gettext_lazy as _
 
 from citytour.admin import ScopedInline, ScopedModelAdmin
 from citytour.images import NormalizedImageField
+from speakers.models import AcceptanceStatus, Submission
 
 from . import services
-from .models import City, CityTeamMember, Event, EventStatus, PosterState, Tour, Venue, VenuePhoto
-from .selectors import cities_organized_by, events_organized_by, organizer_scope, venues_organized_by
+from .models import (
+    AgendaTemplate,
+    AgendaTemplateSlot,
+    City,
+    CityTeamMember,
+    Event,
+    EventStatus,
+    PosterState,
+    Room,
+    Slot,
+    Tour,
+    Venue,
+    VenuePhoto,
+)
+from .selectors import (
+    agenda_warnings,
+    cities_organized_by,
+    events_organized_by,
+    organizer_scope,
+    venues_organized_by,
+)
 
 IMAGE_UPLOADS = {models.ImageField: {"form_class": NormalizedImageField}}
 
@@ -232,6 +252,90 @@ class VenueAdmin(OrganizerAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class AgendaTemplateSlotInline(ScopedInline, admin.TabularInline):
+    model = AgendaTemplateSlot
+    extra = 0
+    fields = ["position", "kind", "title", "title_en", "duration_minutes"]
+
+
+@admin.register(AgendaTemplate)
+class AgendaTemplateAdmin(OrganizerAdmin):
+    list_display = ["name", "tour", "slot_count", "total_minutes"]
+    list_filter = ["tour"]
+    inlines = [AgendaTemplateSlotInline]
+
+    def scope_queryset(self, queryset, request):
+        return queryset.filter(tour_id__in=self.scope(request).tour_ids)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_slots=models.Count("slots"), _minutes=models.Sum("slots__duration_minutes"))
+        )
+
+    @admin.display(description=_("slots"))
+    def slot_count(self, obj):
+        return obj._slots
+
+    @admin.display(description=_("minutes"))
+    def total_minutes(self, obj):
+        return obj._minutes or 0
+
+    def _is_tour_admin(self, request, obj=None):
+        scope = self.scope(request)
+        return request.user.is_superuser or (
+            bool(scope.admin_tour_ids) if obj is None else obj.tour_id in scope.admin_tour_ids
+        )
+
+    def has_add_permission(self, request):
+        return self._is_tour_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._is_tour_admin(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "tour" and not request.user.is_superuser:
+            kwargs["queryset"] = Tour.objects.filter(id__in=self.scope(request).admin_tour_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class RoomInline(ScopedInline, admin.TabularInline):
+    model = Room
+    extra = 0
+    fields = ["name", "name_en", "position"]
+
+
+class SlotInline(ScopedInline, admin.TabularInline):
+    model = Slot
+    extra = 0
+    fields = ["start", "end", "room", "kind", "title", "title_en", "submission", "replay_url", "slides"]
+    readonly_fields = ["slides"]
+    verbose_name_plural = _("agenda")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        fields = formset.form.base_fields
+        if obj is not None:
+            fields["room"].queryset = obj.rooms.all()
+            # Confirmed talks for this event, and whatever is already placed.
+            fields["submission"].queryset = (
+                Submission.objects.filter(
+                    models.Q(acceptances__event=obj, acceptances__status=AcceptanceStatus.CONFIRMED)
+                    | models.Q(slots__event=obj)
+                )
+                .distinct()
+                .order_by("title")
+            )
+        else:
+            fields["room"].queryset = Room.objects.none()
+            fields["submission"].queryset = Submission.objects.none()
+        return formset
+
+
 def _status_action(status: str, description):
     def action(modeladmin, request, queryset):
         changed = 0
@@ -261,13 +365,15 @@ class EventAdmin(TourCityScopedAdmin):
     search_fields = ["title", "title_en", "slug", "city__name_zh", "city__name_en", "venue__name"]
     list_select_related = ["city", "venue", "tour"]
     date_hierarchy = "start"
-    readonly_fields = ["venue_details", "poster_preview"]
+    readonly_fields = ["venue_details", "poster_preview", "agenda_check"]
+    inlines = [RoomInline, SlotInline]
     fieldsets = [
         (None, {"fields": ["tour", "city", "title", "title_en", "slug", "status"]}),
         (_("Time and place"), {"fields": ["start", "end", "venue", "venue_details", "capacity"]}),
         (_("Description"), {"fields": ["description", "description_en"]}),
         (_("Online"), {"fields": ["livestream_url", "replay_url"]}),
         (_("Poster"), {"fields": ["poster_preview"]}),
+        (_("Agenda check"), {"fields": ["agenda_check"]}),
     ]
     actions = [
         _status_action(EventStatus.PUBLISHED, _("Publish")),
@@ -275,6 +381,7 @@ class EventAdmin(TourCityScopedAdmin):
         _status_action(EventStatus.FINISHED, _("Mark as finished")),
         _status_action(EventStatus.CANCELLED, _("Cancel")),
         "render_posters",
+        "create_agenda",
     ]
 
     @admin.display(description=_("date"), ordering="start")
@@ -326,3 +433,38 @@ class EventAdmin(TourCityScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         services.save_event(event=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for warning in agenda_warnings(form.instance):
+            self.message_user(request, warning, messages.WARNING)
+
+    @admin.display(description=_("agenda check"))
+    def agenda_check(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        warnings = agenda_warnings(obj)
+        if not warnings:
+            return gettext("No conflicts found.")
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w,) for w in warnings)))
+
+    @admin.action(description=_("Create the agenda from the tour's template"))
+    def create_agenda(self, request, queryset):
+        for event in queryset.select_related("tour"):
+            template = event.tour.agenda_templates.first()
+            if template is None:
+                self.message_user(
+                    request, gettext("%(tour)s has no agenda template yet.") % {"tour": event.tour}, messages.ERROR
+                )
+                continue
+            try:
+                slots = services.create_agenda_from_template(event=event, template=template)
+            except ValidationError as error:
+                self.message_user(request, f"{event}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(event)s: %(count)d slots from “%(template)s”.")
+                    % {"event": event, "count": len(slots), "template": template},
+                    messages.SUCCESS,
+                )

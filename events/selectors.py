@@ -5,8 +5,12 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import PUBLIC_STATUSES, City, CityTeamMember, Event, Tour, Venue
+from speakers.models import AcceptanceStatus, SpeakerProfile
+
+from .models import PUBLIC_STATUSES, City, CityTeamMember, Event, Slot, Tour, Venue
 
 _SCOPE_CACHE_ATTR = "_citytour_organizer_scope"
 
@@ -25,7 +29,7 @@ class OrganizerScope:
 
     @property
     def tour_ids(self) -> frozenset[int]:
-        return self.admin_tour_ids | {tour_id for tour_id, _ in self.city_teams}
+        return self.admin_tour_ids | {tour_id for tour_id, _city_id in self.city_teams}
 
     def may_manage(self, tour_id: int | None, city_id: int | None) -> bool:
         return tour_id in self.admin_tour_ids or (tour_id, city_id) in self.city_teams
@@ -38,7 +42,7 @@ class OrganizerScope:
 
     def city_q(self, city_field: str = "city") -> Q:
         """A filter for rows of a city this user organizes in some tour, or that a tour of theirs visits."""
-        return Q(**{f"{city_field}_id__in": {c for _, c in self.city_teams}}) | Q(
+        return Q(**{f"{city_field}_id__in": {c for _t, c in self.city_teams}}) | Q(
             **{f"{city_field}__events__tour_id__in": self.admin_tour_ids}
         )
 
@@ -54,7 +58,7 @@ def organizer_scope(user) -> OrganizerScope:
         memberships = list(CityTeamMember.objects.filter(user=user).values_list("tour_id", "city_id", "role"))
         scope = OrganizerScope(
             admin_tour_ids=frozenset(user.administered_tours.values_list("id", flat=True)),
-            city_teams=frozenset((t, c) for t, c, _ in memberships),
+            city_teams=frozenset((t, c) for t, c, _role in memberships),
             lead_city_teams=frozenset((t, c) for t, c, role in memberships if role == "lead"),
         )
     setattr(user, _SCOPE_CACHE_ATTR, scope)
@@ -79,7 +83,12 @@ def cities_organized_by(user) -> QuerySet:
     """The cities a user may put events and venues in: their teams' cities, or any city for a tour admin."""
     if user.is_superuser or organizer_scope(user).admin_tour_ids:
         return City.objects.all()
-    return City.objects.filter(id__in={city_id for _, city_id in organizer_scope(user).city_teams})
+    return City.objects.filter(id__in={city_id for _tour_id, city_id in organizer_scope(user).city_teams})
+
+
+def tour_cities(tour: Tour) -> QuerySet:
+    """The cities a tour visits (those where it has an event, public or not)."""
+    return City.objects.filter(events__tour=tour).distinct().order_by("position", "name_en")
 
 
 def public_tours() -> QuerySet:
@@ -99,7 +108,7 @@ def public_events(tour: Tour) -> QuerySet:
     )
 
 
-def cities_of_tour(tour: Tour) -> list[City]:
+def cities_with_public_events(tour: Tour) -> list[City]:
     """The cities a tour visits, each with ``public_events``: its events visitors may see (maybe none yet)."""
     events = Event.objects.filter(status__in=PUBLIC_STATUSES).select_related("tour", "venue").order_by("start")
     return list(
@@ -107,3 +116,136 @@ def cities_of_tour(tour: Tour) -> list[City]:
         .distinct()
         .prefetch_related(Prefetch("events", queryset=events.filter(tour=tour), to_attr="public_events"))
     )
+
+
+# --- Agendas -----------------------------------------------------------------------------------------------
+
+
+def slots_with_talks() -> QuerySet:
+    return Slot.objects.select_related(
+        "event__tour", "event__city", "room", "submission__speaker__speaker_profile", "submission__track"
+    ).prefetch_related("submission__co_speakers")
+
+
+def _attach_speakers(slots: list[Slot]) -> list[Slot]:
+    """Give each slot ``speakers``: the profiles of its talk's speaker and co-speakers (one query for all)."""
+    emails = {co.email.lower() for slot in slots if slot.submission_id for co in slot.submission.co_speakers.all()}
+    profiles = SpeakerProfile.objects.filter(user__email__in=emails).select_related("user") if emails else []
+    by_email = {profile.user.email.lower(): profile for profile in profiles}
+    for slot in slots:
+        slot.speakers = []
+        if slot.submission_id:
+            main = getattr(slot.submission.speaker, "speaker_profile", None)
+            co_speakers = [by_email.get(co.email.lower()) for co in slot.submission.co_speakers.all()]
+            slot.speakers = [profile for profile in [main, *co_speakers] if profile]
+    return slots
+
+
+def agenda_for_event(event: Event) -> list[Slot]:
+    """The event's slots in order, each with ``speakers``."""
+    return _attach_speakers(list(slots_with_talks().filter(event=event)))
+
+
+def public_talks_of(profile: SpeakerProfile) -> list[Slot]:
+    """The slots of public events where this speaker presents, across all tours."""
+    slots = (
+        slots_with_talks()
+        .filter(
+            Q(submission__speaker=profile.user) | Q(submission__co_speakers__email__iexact=profile.user.email),
+            event__status__in=PUBLIC_STATUSES,
+            event__tour__is_public=True,
+        )
+        .distinct()
+    )
+    return _attach_speakers(list(slots))
+
+
+def speaker_emails(submission) -> set[str]:
+    """Everyone presenting a talk, by lower-cased email address."""
+    return {submission.speaker.email.lower()} | {co.email.lower() for co in submission.co_speakers.all()}
+
+
+def _overlap(a: Slot, b: Slot) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _when(slot: Slot) -> str:
+    return f"{timezone.localtime(slot.start):%H:%M}–{timezone.localtime(slot.end):%H:%M}"
+
+
+def agenda_warnings(event: Event) -> list[str]:
+    """What organizers should look at in an agenda; none of it stops them from saving."""
+    slots = list(
+        slots_with_talks().filter(event=event).prefetch_related("submission__cities", "submission__acceptances")
+    )
+    return _overlap_warnings(slots) + _talk_warnings(event, slots) + _other_city_warnings(event, slots)
+
+
+def _overlap_warnings(slots: list[Slot]) -> list[str]:
+    warnings = []
+    for i, a in enumerate(slots):
+        for b in slots[i + 1 :]:
+            if not _overlap(a, b):
+                continue
+            times = {"a": a, "b": b, "a_time": _when(a), "b_time": _when(b)}
+            if a.room_id == b.room_id:
+                room = a.room.display_name if a.room_id else _("the main room")
+                warnings.append(
+                    _("“%(a)s” (%(a_time)s) and “%(b)s” (%(b_time)s) overlap in %(room)s.") % {**times, "room": room}
+                )
+            if a.submission_id and b.submission_id:
+                for email in sorted(speaker_emails(a.submission) & speaker_emails(b.submission)):
+                    warnings.append(
+                        _("%(speaker)s is in two overlapping slots: “%(a)s” (%(a_time)s) and “%(b)s” (%(b_time)s).")
+                        % {**times, "speaker": email}
+                    )
+    return warnings
+
+
+def _talk_warnings(event: Event, slots: list[Slot]) -> list[str]:
+    warnings = []
+    for slot in slots:
+        if not slot.submission_id:
+            continue
+        talk = slot.submission
+        if event.city_id not in {city.id for city in talk.cities.all()}:
+            warnings.append(
+                _("“%(talk)s” is scheduled in %(city)s, which its speaker did not offer.")
+                % {"talk": talk.title, "city": event.city.display_name}
+            )
+        confirmed = any(
+            a.event_id == event.id and a.status == AcceptanceStatus.CONFIRMED for a in talk.acceptances.all()
+        )
+        if not confirmed:
+            warnings.append(
+                _("“%(talk)s” has not been confirmed by its speaker for this event.") % {"talk": talk.title}
+            )
+    return warnings
+
+
+def _other_city_warnings(event: Event, slots: list[Slot]) -> list[str]:
+    talks = [slot for slot in slots if slot.submission_id]
+    if not talks or not event.start:
+        return []
+    day = timezone.localtime(event.start).date()
+    elsewhere = (
+        slots_with_talks()
+        .filter(event__tour_id=event.tour_id, start__date=day, submission__isnull=False)
+        .exclude(event__city_id=event.city_id)
+    )
+    warnings, reported = [], set()
+    for other in elsewhere:
+        for slot in talks:
+            for email in sorted(speaker_emails(slot.submission) & speaker_emails(other.submission)):
+                if (email, other.event.city_id) not in reported:
+                    reported.add((email, other.event.city_id))
+                    warnings.append(
+                        _("%(speaker)s is scheduled in %(city)s and in %(other_city)s on %(day)s.")
+                        % {
+                            "speaker": email,
+                            "city": event.city.display_name,
+                            "other_city": other.event.city.display_name,
+                            "day": day.isoformat(),
+                        }
+                    )
+    return warnings

@@ -1,7 +1,11 @@
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from speakers.selectors import open_cfp
+
+from .calendars import agenda_calendar
 from .models import PUBLIC_STATUSES, Event
-from .selectors import cities_of_tour, featured_tour, public_events, public_tours
+from .selectors import agenda_for_event, cities_with_public_events, featured_tour, public_events, public_tours
 
 
 def home(request):
@@ -19,16 +23,32 @@ def _tour_page(request, tour):
     return render(
         request,
         "events/tour.html",
-        {"tour": tour, "events": public_events(tour), "cities": cities_of_tour(tour)},
+        {"tour": tour, "events": public_events(tour), "cities": cities_with_public_events(tour), "cfp": open_cfp(tour)},
     )
 
 
-def event_detail(request, tour_slug, event_slug):
-    event = get_object_or_404(
+def _public_event(tour_slug, event_slug) -> Event:
+    return get_object_or_404(
         Event.objects.select_related("tour", "city", "venue").prefetch_related("venue__photos"),
         tour__slug=tour_slug,
         tour__is_public=True,
         slug=event_slug,
         status__in=PUBLIC_STATUSES,
     )
-    return render(request, "events/event.html", {"event": event, "tour": event.tour})
+
+
+def event_detail(request, tour_slug, event_slug):
+    event = _public_event(tour_slug, event_slug)
+    return render(
+        request,
+        "events/event.html",
+        {"event": event, "tour": event.tour, "agenda": agenda_for_event(event), "cfp": open_cfp(event.tour)},
+    )
+
+
+def event_calendar(request, tour_slug, event_slug):
+    event = _public_event(tour_slug, event_slug)
+    calendar = agenda_calendar(agenda_for_event(event), name=event.display_title)
+    response = HttpResponse(calendar, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{event.tour.slug}-{event.slug}.ics"'
+    return response

@@ -113,6 +113,15 @@ def event_form(event: Event, **changes) -> dict:
             end_0=f"{event.end:%Y-%m-%d}",
             end_1="17:30:00",
         )
+    for prefix in ("rooms", "slots"):
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": 0,
+                f"{prefix}-INITIAL_FORMS": 0,
+                f"{prefix}-MIN_NUM_FORMS": 0,
+                f"{prefix}-MAX_NUM_FORMS": 1000,
+            }
+        )
     data.update(changes)
     return data
 

@@ -1,4 +1,4 @@
-"""Writes: every change to tours, teams and events goes through these functions."""
+"""Writes to tours, city teams and events."""
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .models import (
+from ..models import (
     ANNOUNCED_STATUSES,
     STATUS_TRANSITIONS,
     CityTeamMember,
@@ -73,7 +73,7 @@ def change_event_status(*, event: Event, status: str) -> Event:
 
 def request_poster(*, event: Event) -> None:
     """Render the event's poster in the background once the current transaction has committed."""
-    from .tasks import render_event_poster
+    from ..tasks import render_event_poster
 
     event_id = event.pk
     transaction.on_commit(lambda: render_event_poster.delay(event_id))
