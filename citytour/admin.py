@@ -9,6 +9,8 @@ class CityTourAdminSite(admin.AdminSite):
     site_header = _("citytour · organizers")
     site_title = _("citytour organizers")
     index_title = _("Run the tour")
+    # Organizers work on wide lists (the review dashboard, the agenda); the index page already lists every model.
+    enable_nav_sidebar = False
 
 
 class ScopedModelAdmin(admin.ModelAdmin):

@@ -193,14 +193,12 @@ class SubmissionAdmin(OrganizerAdmin):
     list_display = [
         "title",
         "speaker_name",
-        "format",
         "track",
         "city_list",
         "review_count",
         "mean",
         "spread",
-        "state",
-        "accepted_for",
+        "status",
         "emailed",
         "decide_link",
     ]
@@ -271,18 +269,17 @@ class SubmissionAdmin(OrganizerAdmin):
     def mean(self, obj):
         return f"{obj.mean_score:.2f}" if obj.mean_score is not None else "—"
 
-    @admin.display(description=_("spread"), ordering="score_spread")
+    @admin.display(description=_("spread (max − min)"), ordering="score_spread")
     def spread(self, obj):
-        return f"±{obj.score_spread:.2f}" if obj.score_spread is not None else "—"
+        return obj.score_spread if obj.score_spread is not None else "—"
 
-    @admin.display(description=_("accepted for"))
-    def accepted_for(self, obj):
-        return (
-            format_html_join(
-                ", ", "{} ({})", ((a.event.city.display_name, a.get_status_display()) for a in obj.acceptances.all())
-            )
-            or "—"
+    @admin.display(description=_("state"), ordering="state")
+    def status(self, obj):
+        """The state, and for an accepted talk each city with the speaker's answer."""
+        cities = format_html_join(
+            "", "<br>{}: {}", ((a.event.city.display_name, a.get_status_display()) for a in obj.acceptances.all())
         )
+        return format_html("{}{}", obj.get_state_display(), cities)
 
     @admin.display(description=_("emailed"), boolean=True)
     def emailed(self, obj):

@@ -1,6 +1,6 @@
 """Reads of speakers, submissions and reviews."""
 
-from django.db.models import Avg, Count, Exists, OuterRef, QuerySet, StdDev
+from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, QuerySet
 
 from events.models import Tour
 
@@ -58,11 +58,11 @@ def reviewable_submissions(member: ReviewTeamMember) -> QuerySet:
 
 
 def with_review_figures(queryset: QuerySet) -> QuerySet:
-    """Annotate review count, mean score and spread (standard deviation) for the review dashboard."""
+    """Annotate review count, mean score and spread (highest minus lowest score) for the review dashboard."""
     return queryset.annotate(
         review_count=Count("reviews", distinct=True),
         mean_score=Avg("reviews__score"),
-        score_spread=StdDev("reviews__score"),
+        score_spread=Max("reviews__score") - Min("reviews__score"),
     )
 
 

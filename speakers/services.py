@@ -209,7 +209,7 @@ def notify_decisions(*, submissions) -> tuple[int, int]:
 @transaction.atomic
 def respond_to_acceptance(*, acceptance: Acceptance, confirm: bool) -> Acceptance:
     """The speaker confirms or declines a city; declining frees the talk's slot there."""
-    acceptance = Acceptance.objects.select_for_update().select_related("submission").get(pk=acceptance.pk)
+    acceptance = Acceptance.objects.select_for_update(of=("self",)).select_related("submission").get(pk=acceptance.pk)
     if acceptance.submission.state != SubmissionState.ACCEPTED:
         raise ValidationError(_("This talk is no longer accepted."))
     acceptance.status = AcceptanceStatus.CONFIRMED if confirm else AcceptanceStatus.DECLINED
@@ -223,7 +223,7 @@ def respond_to_acceptance(*, acceptance: Acceptance, confirm: bool) -> Acceptanc
 @transaction.atomic
 def upload_slides(*, slot: Slot, user, slides) -> Slot:
     """A speaker of the talk puts the slides on its agenda slot (replacing earlier ones)."""
-    slot = Slot.objects.select_for_update().select_related("submission").get(pk=slot.pk)
+    slot = Slot.objects.select_for_update(of=("self",)).select_related("submission").get(pk=slot.pk)
     if not slot.submission_id or not presents(user, slot.submission):
         raise ValidationError(_("Only the talk's speakers can upload its slides."))
     old = slot.slides.name

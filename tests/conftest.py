@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from citytour.celery import app as celery_app
@@ -40,6 +41,13 @@ def redis_reachable(url: str) -> bool:
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def private_cache(settings):
+    """Each test starts with an empty cache of its own (allauth keeps rate limits there, by email address)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

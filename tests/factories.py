@@ -4,8 +4,18 @@ from zoneinfo import ZoneInfo
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from events.models import City, CityTeamMember, Event, EventStatus, Region, TeamRole, Tour, Venue
+from speakers.models import (
+    AudienceLevel,
+    CallForPapers,
+    ReviewTeamMember,
+    SessionFormat,
+    SpeakerProfile,
+    Submission,
+    Track,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PASSWORD = "a-long-test-password"
@@ -90,3 +100,66 @@ class CityTeamMemberFactory(factory.django.DjangoModelFactory):
     city = factory.SubFactory(CityFactory)
     user = factory.SubFactory(UserFactory, is_staff=True)
     role = TeamRole.LEAD
+
+
+# --- Speakers --------------------------------------------------------------------------------------------------
+
+
+class SpeakerProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SpeakerProfile
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"讲师{n}")
+    name_en = factory.Sequence(lambda n: f"Speaker {n}")
+    title = "架构师"
+    company = factory.Sequence(lambda n: f"公司{n}")
+    email = factory.SelfAttribute("user.email")
+
+
+class CfpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CallForPapers
+
+    tour = factory.SubFactory(TourFactory)
+    title = "议题征集"
+    opens_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=10))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=30))
+    formats = factory.LazyFunction(lambda: [value for value, _ in SessionFormat.choices])
+    levels = factory.LazyFunction(lambda: [value for value, _ in AudienceLevel.choices])
+
+
+class TrackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Track
+
+    cfp = factory.SubFactory(CfpFactory)
+    name = factory.Sequence(lambda n: f"方向{n}")
+    name_en = factory.Sequence(lambda n: f"Track {n}")
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Submission
+        skip_postgeneration_save = True
+
+    cfp = factory.SubFactory(CfpFactory)
+    speaker = factory.LazyAttribute(lambda o: SpeakerProfileFactory().user)
+    title = factory.Sequence(lambda n: f"议题 {n}")
+    abstract = "摘要"
+    format = SessionFormat.CASE_STUDY
+    level = AudienceLevel.DEVELOPER
+    language = "zh-hans"
+
+    @factory.post_generation
+    def cities(submission, create, extracted, **kwargs):
+        if create and extracted:
+            submission.cities.set(extracted)
+
+
+class ReviewTeamMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewTeamMember
+
+    tour = factory.SubFactory(TourFactory)
+    user = factory.SubFactory(UserFactory)
