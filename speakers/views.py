@@ -13,7 +13,7 @@ from events.selectors import public_talks_of, public_tours
 
 from . import services
 from .forms import ReviewForm, SlidesForm, SpeakerProfileForm, SubmissionForm
-from .models import Acceptance, CallForPapers, SpeakerProfile, Submission
+from .models import Acceptance, CallForPapers, ReviewTeamMember, SpeakerProfile, Submission
 from .selectors import (
     presents,
     reviewable_submissions,
@@ -61,7 +61,10 @@ def submit(request, tour_slug):
 
 @login_required
 def my_talks(request):
-    return render(request, "speakers/my_talks.html", {"submissions": submissions_of(request.user)})
+    reviewing = ReviewTeamMember.objects.filter(user=request.user).select_related("tour")
+    return render(
+        request, "speakers/my_talks.html", {"submissions": submissions_of(request.user), "reviewing": reviewing}
+    )
 
 
 @login_required

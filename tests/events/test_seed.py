@@ -2,7 +2,9 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from events.models import City, CityTeamMember, Event, EventStatus, Tour
+from events.models import City, CityTeamMember, Event, EventStatus, Slot, Tour
+from events.selectors import agenda_warnings
+from speakers.models import Review, Submission
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +44,17 @@ def test_seed_demo_loads_the_tour_and_running_it_twice_changes_nothing(capsys):
     assert tour.admins.get().email == "tour@demo.citytour.cn"
     assert "admin@demo.citytour.cn" in output and "shenzhen@demo.citytour.cn" in output
     assert "citytour-demo" in output
+
+    cfp = tour.cfp
+    assert cfp.is_open()
+    assert Submission.objects.filter(cfp=cfp).count() == 13
+    states = set(Submission.objects.values_list("state", flat=True))
+    assert states == {"submitted", "in_review", "accepted", "waitlisted", "rejected", "withdrawn"}
+    assert Review.objects.count() > 20
+    for city in ("shenzhen", "guangzhou"):
+        slots = Slot.objects.filter(event__city__slug=city)
+        assert slots.count() == 10 and slots.filter(submission__isnull=False).count() == 4
+        assert agenda_warnings(Event.objects.get(city__slug=city)) == []
 
 
 def test_the_demo_logins_work(client):
