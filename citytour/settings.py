@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -144,6 +145,8 @@ STATIC_ROOT = Path(os.environ.get("CITYTOUR_STATIC_ROOT", BASE_DIR / "staticfile
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("CITYTOUR_MEDIA_ROOT", BASE_DIR / "media"))
+# Tickets and other files for their owner only: never under MEDIA_ROOT, never served by URL.
+CITYTOUR_PRIVATE_MEDIA_ROOT = Path(os.environ.get("CITYTOUR_PRIVATE_MEDIA_ROOT", BASE_DIR / "private_media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -180,6 +183,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Run `celery -A citytour beat` once (one process in the whole deployment) for these.
+CELERY_BEAT_SCHEDULE = {
+    "day-before-reminders": {"task": "events.tasks.send_event_reminders", "schedule": crontab(minute=0, hour=10)},
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

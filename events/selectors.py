@@ -4,13 +4,26 @@ from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 
-from django.db.models import Prefetch, Q, QuerySet
+from allauth.account.models import EmailAddress
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from speakers.models import AcceptanceStatus, SpeakerProfile
 
-from .models import PUBLIC_STATUSES, City, CityTeamMember, Event, Slot, Tour, Venue
+from .models import (
+    PUBLIC_STATUSES,
+    City,
+    CityTeamMember,
+    Event,
+    Registration,
+    RegistrationStatus,
+    Slot,
+    TicketTier,
+    TierVisibility,
+    Tour,
+    Venue,
+)
 
 _SCOPE_CACHE_ATTR = "_citytour_organizer_scope"
 
@@ -249,3 +262,31 @@ def _other_city_warnings(event: Event, slots: list[Slot]) -> list[str]:
                         }
                     )
     return warnings
+
+
+# --- Registration --------------------------------------------------------------------------------------------
+
+
+def public_tiers(event: Event) -> QuerySet:
+    """The tiers anyone may choose, with ``taken``: confirmed registrations on their public seats."""
+    return (
+        TicketTier.objects.filter(event=event, visibility=TierVisibility.PUBLIC)
+        .annotate(
+            taken=Count(
+                "registrations",
+                filter=Q(registrations__status=RegistrationStatus.CONFIRMED, registrations__holds_reserved_seat=False),
+            )
+        )
+        .order_by("position", "id")
+    )
+
+
+def tickets_of(user) -> QuerySet:
+    """A person's registrations: those made with their account, and those made elsewhere under a verified
+    email address of theirs (an imported list, say)."""
+    verified = EmailAddress.objects.filter(user=user, verified=True).values("email")
+    return (
+        Registration.objects.filter(Q(user=user) | Q(user__isnull=True, email__in=verified))
+        .select_related("event__tour", "event__city", "event__venue", "tier", "checked_in_by")
+        .order_by("-created_at")
+    )

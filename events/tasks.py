@@ -1,7 +1,12 @@
-from celery import shared_task
+from smtplib import SMTPException
 
-from .models import Event
+from celery import shared_task
+from django.utils import timezone
+
+from . import emails
+from .models import Event, Registration
 from .posters import render_poster
+from .tickets import render_ticket as render_ticket_pdf
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
@@ -10,3 +15,45 @@ def render_event_poster(event_id: int) -> None:
     if event is None:
         return
     render_poster(event=event)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def render_ticket(registration_id: int) -> None:
+    registration = (
+        Registration.objects.select_related("event__tour", "event__city", "event__venue", "tier")
+        .filter(pk=registration_id)
+        .first()
+    )
+    if registration is None:
+        return
+    render_ticket_pdf(registration=registration)
+
+
+@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5)
+def send_registration_email(registration_id: int, kind: str) -> None:
+    registration = (
+        Registration.objects.select_related("event__tour", "event__venue", "tier").filter(pk=registration_id).first()
+    )
+    if registration is not None:
+        emails.send_registration_email(registration, kind)
+
+
+@shared_task
+def send_event_reminders() -> int:
+    """The day-before reminder, once per registration however often the schedule runs."""
+    sent = 0
+    for registration in emails.registrations_due_a_reminder():
+        # Claim the reminder first: a second run (or a second worker) finds it taken and skips it.
+        claimed = Registration.objects.filter(pk=registration.pk, reminder_sent_at__isnull=True).update(
+            reminder_sent_at=timezone.now()
+        )
+        if not claimed:
+            continue
+        try:
+            emails.send_registration_email(registration, "reminder")
+        except (SMTPException, OSError):
+            # Give the claim back so that the next run tries again.
+            Registration.objects.filter(pk=registration.pk).update(reminder_sent_at=None)
+            raise
+        sent += 1
+    return sent

@@ -40,7 +40,13 @@ def redis_reachable(url: str) -> bool:
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CITYTOUR_PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def private_root(settings):
+    return settings.CITYTOUR_PRIVATE_MEDIA_ROOT
 
 
 @pytest.fixture(autouse=True)
@@ -84,6 +90,7 @@ def celery_worker(transactional_db, media_root):
         "REDIS_URL": redis_url,
         "CITYTOUR_CELERY_QUEUE": queue,
         "CITYTOUR_MEDIA_ROOT": str(media_root),
+        "CITYTOUR_PRIVATE_MEDIA_ROOT": str(media_root.parent / "private"),
     }
     log_path = media_root.parent / "worker.log"
     log = open(log_path, "w")  # noqa: SIM115 - open for the worker's lifetime

@@ -1,6 +1,7 @@
 """Writes: every change to tours, teams, events and agendas goes through these functions."""
 
 from .agenda import create_agenda_from_template
+from .checkin import CheckInResult, can_check_in, check_in, search_registrations
 from .events import (
     POSTER_FIELDS,
     add_city_team_member,
@@ -10,8 +11,36 @@ from .events import (
     save_event,
     user_for_email,
 )
+from .registrations import (
+    AlreadyRegistered,
+    AttendeeDetails,
+    RegistrationError,
+    cancel_registration,
+    create_invite_codes,
+    mark_paid,
+    promote_waiting_list,
+    register_attendee,
+    registration_figures,
+    save_tier,
+    tier_seats_taken,
+)
 
 __all__ = [
+    "AlreadyRegistered",
+    "AttendeeDetails",
+    "CheckInResult",
+    "RegistrationError",
+    "can_check_in",
+    "cancel_registration",
+    "check_in",
+    "create_invite_codes",
+    "mark_paid",
+    "promote_waiting_list",
+    "register_attendee",
+    "registration_figures",
+    "save_tier",
+    "search_registrations",
+    "tier_seats_taken",
     "POSTER_FIELDS",
     "add_city_team_member",
     "add_tour_admin",

@@ -3,9 +3,16 @@ from django.shortcuts import get_object_or_404, render
 
 from speakers.selectors import open_cfp
 
-from .calendars import agenda_calendar
-from .models import PUBLIC_STATUSES, Event
-from .selectors import agenda_for_event, cities_with_public_events, featured_tour, public_events, public_tours
+from ..calendars import agenda_calendar
+from ..models import PUBLIC_STATUSES, Event
+from ..selectors import (
+    agenda_for_event,
+    cities_with_public_events,
+    featured_tour,
+    public_events,
+    public_tiers,
+    public_tours,
+)
 
 
 def home(request):
@@ -42,7 +49,13 @@ def event_detail(request, tour_slug, event_slug):
     return render(
         request,
         "events/event.html",
-        {"event": event, "tour": event.tour, "agenda": agenda_for_event(event), "cfp": open_cfp(event.tour)},
+        {
+            "event": event,
+            "tour": event.tour,
+            "agenda": agenda_for_event(event),
+            "cfp": open_cfp(event.tour),
+            "tiers": public_tiers(event),
+        },
     )
 
 

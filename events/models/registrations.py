@@ -1,0 +1,300 @@
+"""Registration: ticket tiers, invite codes, registrations with their tickets, and the people at the door."""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from citytour.i18n import localized
+from citytour.storage import private_storage
+
+from .tours import Event, Tour
+
+# Short codes to type at the door: no 0/O or 1/I/L to misread.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_ticket_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def new_short_code(length: int = 8) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+class Attendance(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+
+
+class TierVisibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    INVITE_ONLY = "invite_only", _("With an invite code only")
+
+
+class TicketTier(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tiers", verbose_name=_("event"))
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    attendance = models.CharField(
+        _("attendance"), max_length=10, choices=Attendance.choices, default=Attendance.IN_PERSON
+    )
+    price = models.DecimalField(
+        _("price (CNY)"),
+        max_digits=8,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("0 is free. Payment is handled offline: mark registrations paid in the admin."),
+    )
+    quota = models.PositiveIntegerField(
+        _("seats"), null=True, blank=True, help_text=_("Seats sold in this tier. Empty: no limit (online tiers).")
+    )
+    sale_starts = models.DateTimeField(_("sale starts"), null=True, blank=True)
+    sale_ends = models.DateTimeField(_("sale ends"), null=True, blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=20, choices=TierVisibility.choices, default=TierVisibility.PUBLIC
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("ticket tier")
+        verbose_name_plural = _("ticket tiers")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def is_free(self) -> bool:
+        return self.price == 0
+
+    def on_sale(self, now=None) -> bool:
+        now = now or timezone.now()
+        return (self.sale_starts is None or self.sale_starts <= now) and (
+            self.sale_ends is None or now < self.sale_ends
+        )
+
+    def clean(self):
+        errors = {}
+        if self.attendance == Attendance.IN_PERSON and self.quota is None:
+            errors["quota"] = _("An in-person tier needs a number of seats.")
+        if self.attendance == Attendance.ONLINE and self.event_id and not self.event.livestream_url:
+            errors["attendance"] = _("Give the event a livestream URL before opening online registration.")
+        if self.sale_starts and self.sale_ends and self.sale_ends <= self.sale_starts:
+            errors["sale_ends"] = _("The sale must end after it starts.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class InviteChannel(models.TextChoices):
+    SPONSOR = "sponsor", _("Sponsor tickets")
+    SPEAKER = "speaker", _("Speaker and guest comps")
+    PARTNER = "partner", _("Partner community comps")
+    STAFF = "staff", _("Staff")
+    OTHER = "other", _("Other")
+
+
+class InviteCode(models.Model):
+    """A code for one ticket channel: it unlocks a tier, up to a number of uses, until it expires."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invite_codes", verbose_name=_("event"))
+    channel = models.CharField(_("channel"), max_length=20, choices=InviteChannel.choices)
+    label = models.CharField(
+        _("for"), max_length=100, blank=True, help_text=_("Who the code is for: a sponsor, a community, a guest.")
+    )
+    tier = models.ForeignKey(TicketTier, on_delete=models.CASCADE, related_name="invite_codes", verbose_name=_("tier"))
+    code = models.CharField(_("code"), max_length=32, unique=True, default=new_short_code)
+    max_uses = models.PositiveIntegerField(
+        _("uses"), default=1, validators=[MinValueValidator(1, message=_("A code can be used at least once."))]
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    reserves_seats = models.BooleanField(
+        _("reserves seats"),
+        default=False,
+        help_text=_("Set its uses aside outside the tier's public seats (within the event's capacity)."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invite code")
+        verbose_name_plural = _("invite codes")
+        ordering = ["channel", "label", "created_at"]
+
+    def __str__(self):
+        return self.code
+
+    def clean(self):
+        if self.tier_id and self.event_id and self.tier.event_id != self.event_id:
+            raise ValidationError({"tier": _("This tier belongs to another event.")})
+
+
+class ReferralChannel(models.Model):
+    """How an attendee heard of the event: the organizers' own list (公众号, 社区群, 活动行 …)."""
+
+    tour = models.ForeignKey(Tour, on_delete=models.CASCADE, related_name="referral_channels", verbose_name=_("tour"))
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("“how did you hear of us” option")
+        verbose_name_plural = _("“how did you hear of us” options")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return localized(self, "name")
+
+
+class RegistrationQuestion(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions", verbose_name=_("event"))
+    text = models.CharField(_("question"), max_length=300)
+    text_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def display_text(self) -> str:
+        return localized(self, "text")
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TicketState(models.TextChoices):
+    NONE = "none", _("No ticket")
+    PENDING = "pending", _("Being prepared")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Registration(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("event"))
+    tier = models.ForeignKey(TicketTier, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("tier"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="registrations",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+    )
+    email = models.EmailField(_("email"))
+    name = models.CharField(_("name"), max_length=100)
+    company = models.CharField(_("company"), max_length=150, blank=True)
+    job_role = models.CharField(_("job role"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    heard_from = models.ForeignKey(
+        ReferralChannel, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("heard of us through")
+    )
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    invite_code = models.ForeignKey(
+        InviteCode,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("invite code"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=RegistrationStatus.choices, default=RegistrationStatus.CONFIRMED
+    )
+    holds_reserved_seat = models.BooleanField(default=False, editable=False)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    privacy_accepted_at = models.DateTimeField(_("privacy note accepted at"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=20, default="web", editable=False)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans", editable=False)
+    ticket_secret = models.CharField(max_length=64, unique=True, default=new_ticket_secret, editable=False)
+    ticket_code = models.CharField(_("ticket code"), max_length=12, unique=True, default=new_short_code, editable=False)
+    ticket_pdf = models.FileField(
+        _("ticket"), upload_to="tickets/", storage=private_storage, blank=True, editable=False
+    )
+    ticket_state = models.CharField(
+        _("ticket"), max_length=10, choices=TicketState.choices, default=TicketState.NONE, editable=False
+    )
+    ticket_error = models.CharField(max_length=500, blank=True, editable=False)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True, editable=False)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked in by"),
+        editable=False,
+    )
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True, db_index=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "email"],
+                condition=~Q(status="cancelled"),
+                name="one_active_registration_per_email",
+                violation_error_message=_("This email address is already registered for this event."),
+            )
+        ]
+        indexes = [models.Index(fields=["event", "tier", "status"]), models.Index(fields=["event", "status"])]
+
+    def __str__(self):
+        return f"{self.name} · {self.event}"
+
+    @property
+    def attendance(self) -> str:
+        return self.tier.attendance
+
+    @property
+    def channel(self) -> str:
+        return self.invite_code.channel if self.invite_code_id else "public"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != RegistrationStatus.CANCELLED
+
+
+class CheckInStaff(models.Model):
+    """Someone (a volunteer, say) who may check attendees in at one event, besides its organizers."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="check_in_staff", verbose_name=_("event"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_in_events", verbose_name=_("user")
+    )
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("check-in helper")
+        verbose_name_plural = _("check-in helpers")
+        constraints = [models.UniqueConstraint(fields=["event", "user"], name="one_check_in_row_per_user")]
+
+    def __str__(self):
+        return str(self.user)

@@ -1,0 +1,106 @@
+"""At the door: who may check people in, finding a registration, and checking it in exactly once."""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Attendance, CheckInStaff, Event, Registration, RegistrationStatus
+from ..selectors import organizer_scope
+
+
+def can_check_in(user, event: Event) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or organizer_scope(user).may_manage(event.tour_id, event.city_id):
+        return True
+    return CheckInStaff.objects.filter(event=event, user=user).exists()
+
+
+@dataclass
+class CheckInResult:
+    ok: bool
+    message: str
+    registration: Registration | None = None
+
+    def as_json(self) -> dict:
+        registration = self.registration
+        return {
+            "ok": self.ok,
+            "message": self.message,
+            "name": registration.name if registration else "",
+            "tier": registration.tier.display_name if registration else "",
+            "company": registration.company if registration else "",
+            "checked_in_at": timezone.localtime(registration.checked_in_at).strftime("%H:%M:%S")
+            if registration and registration.checked_in_at
+            else "",
+        }
+
+
+def _find(value: str) -> Registration | None:
+    value = value.strip()
+    if not value:
+        return None
+    return (
+        Registration.objects.select_related("tier", "event__city", "checked_in_by")
+        .filter(Q(ticket_secret=value) | Q(ticket_code=value.upper()))
+        .first()
+    )
+
+
+def check_in(*, event: Event, value: str, by) -> CheckInResult:
+    """Check a ticket (its QR secret or typed code) in at this event: once, and only here."""
+    registration = _find(value)
+    if registration is None:
+        return CheckInResult(False, _("Unknown ticket."))
+    if registration.event_id != event.id:
+        return CheckInResult(
+            False, _("This ticket is for another event: %(event)s.") % {"event": registration.event}, None
+        )
+    if registration.status == RegistrationStatus.CANCELLED:
+        return CheckInResult(False, _("This registration was cancelled."), registration)
+    if registration.status == RegistrationStatus.WAITLISTED:
+        return CheckInResult(False, _("On the waiting list: no seat yet."), registration)
+    if registration.tier.attendance == Attendance.ONLINE:
+        return CheckInResult(False, _("An online registration: it has no seat at the venue."), registration)
+    claimed = Registration.objects.filter(pk=registration.pk, checked_in_at__isnull=True).update(
+        checked_in_at=timezone.now(), checked_in_by=by
+    )
+    registration.refresh_from_db(fields=["checked_in_at", "checked_in_by"])
+    if not claimed:
+        who = registration.checked_in_by
+        return CheckInResult(
+            False,
+            _("Already checked in at %(time)s by %(who)s.")
+            % {
+                "time": formats_time(registration.checked_in_at),
+                "who": (who.get_full_name() or who.email) if who else _("someone"),
+            },
+            registration,
+        )
+    message = _("Welcome, %(name)s!") % {"name": registration.name}
+    if not registration.tier.is_free and not registration.paid_at:
+        message += " " + _("Not paid yet: %(price)s CNY.") % {"price": registration.tier.price}
+    return CheckInResult(True, message, registration)
+
+
+def formats_time(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def search_registrations(*, event: Event, query: str, limit: int = 20) -> list[Registration]:
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    return list(
+        Registration.objects.filter(event=event)
+        .filter(
+            Q(name__icontains=query)
+            | Q(email__icontains=query)
+            | Q(phone__contains=query)
+            | Q(ticket_code=query.upper())
+        )
+        .select_related("tier")
+        .order_by("name")[:limit]
+    )

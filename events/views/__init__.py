@@ -1,0 +1,18 @@
+from .checkin import checkin_page, checkin_scan, checkin_search, checkin_stats
+from .public import event_calendar, event_detail, home, tour_detail
+from .registration import cancel, my_tickets, register, ticket_pdf
+
+__all__ = [
+    "cancel",
+    "checkin_page",
+    "checkin_scan",
+    "checkin_search",
+    "checkin_stats",
+    "event_calendar",
+    "event_detail",
+    "home",
+    "my_tickets",
+    "register",
+    "ticket_pdf",
+    "tour_detail",
+]

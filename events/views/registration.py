@@ -1,0 +1,94 @@
+"""Attendees: register, see their tickets, download them, cancel."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import services
+from ..forms import RegistrationForm
+from ..models import EventStatus, Registration, TicketState
+from ..selectors import public_tiers, tickets_of
+from .public import _public_event
+
+
+@login_required
+def register(request, tour_slug, event_slug):
+    event = _public_event(tour_slug, event_slug)
+    existing = tickets_of(request.user).filter(event=event).exclude(status="cancelled").first()
+    if existing is not None:
+        messages.info(request, _("You are already registered for this event; here is your registration."))
+        return redirect("events:my_tickets")
+    tiers = public_tiers(event)
+    initial = {"name": request.user.get_full_name(), "invite_code": request.GET.get("code", "")}
+    form = RegistrationForm(request.POST or None, event=event, tiers=tiers, initial=initial)
+    offer_waitlist = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.register_attendee(
+                event=event,
+                tier=form.cleaned_data["tier"] or tiers.first(),
+                details=form.details(email=request.user.email, language=request.LANGUAGE_CODE),
+                user=request.user,
+                invite_code=form.cleaned_data["invite_code"],
+                join_waitlist=request.POST.get("join_waitlist") == "1",
+            )
+        except services.AlreadyRegistered:
+            messages.info(request, _("You are already registered for this event; here is your registration."))
+            return redirect("events:my_tickets")
+        except ValidationError as error:
+            offer_waitlist = getattr(error, "code", "") in ("sold_out", "capacity")
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, _("Thank you for registering! Your ticket is on its way."))
+            return redirect("events:my_tickets")
+    return render(
+        request,
+        "events/register.html",
+        {
+            "event": event,
+            "tour": event.tour,
+            "form": form,
+            "offer_waitlist": offer_waitlist,
+            "open": event.status == EventStatus.PUBLISHED,
+            "tiers": tiers,
+        },
+    )
+
+
+@login_required
+def my_tickets(request):
+    return render(request, "events/my_tickets.html", {"registrations": tickets_of(request.user)})
+
+
+def _own_registration(request, pk) -> Registration:
+    """The registration if it is the user's own; any other answers 404, as if it did not exist."""
+    return get_object_or_404(tickets_of(request.user), pk=pk)
+
+
+@login_required
+def ticket_pdf(request, pk):
+    registration = _own_registration(request, pk)
+    if registration.ticket_state != TicketState.READY or not registration.ticket_pdf:
+        messages.info(request, _("Your ticket is being prepared. It will be ready in a moment."))
+        return redirect("events:my_tickets")
+    filename = f"ticket-{registration.event.tour.slug}-{registration.event.slug}-{registration.ticket_code}.pdf"
+    return FileResponse(
+        registration.ticket_pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+
+
+@login_required
+@require_POST
+def cancel(request, pk):
+    registration = _own_registration(request, pk)
+    try:
+        services.cancel_registration(registration=registration)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your registration is cancelled. Thank you for freeing the seat."))
+    return redirect("events:my_tickets")
