@@ -2,6 +2,7 @@
 
 from .agenda import create_agenda_from_template
 from .checkin import CheckInResult, can_check_in, check_in, search_registrations
+from .csv_io import ImportFailed, RowError, export_rows, import_registrations
 from .events import (
     POSTER_FIELDS,
     add_city_team_member,
@@ -29,6 +30,10 @@ __all__ = [
     "AlreadyRegistered",
     "AttendeeDetails",
     "CheckInResult",
+    "ImportFailed",
+    "RowError",
+    "export_rows",
+    "import_registrations",
     "RegistrationError",
     "can_check_in",
     "cancel_registration",

@@ -1,20 +1,17 @@
 """The organizers' screens for tours, cities, teams, venues and events, scoped to what each user organizes."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from citytour.admin import ScopedInline, ScopedModelAdmin
-from citytour.images import NormalizedImageField
+from citytour.admin import ScopedInline
 from speakers.models import AcceptanceStatus, Submission
 
-from . import services
-from .models import (
+from .. import services
+from ..models import (
     AgendaTemplate,
     AgendaTemplateSlot,
     City,
@@ -28,67 +25,14 @@ from .models import (
     Venue,
     VenuePhoto,
 )
-from .selectors import (
+from ..selectors import (
     agenda_warnings,
     cities_organized_by,
     events_organized_by,
-    organizer_scope,
     venues_organized_by,
 )
-
-IMAGE_UPLOADS = {models.ImageField: {"form_class": NormalizedImageField}}
-
-
-def local_datetime_with_weekday(value) -> str:
-    if not value:
-        return "—"
-    return formats.date_format(timezone.localtime(value), "Y-m-d（D）H:i")
-
-
-class OrganizerAdmin(ScopedModelAdmin):
-    """Open to tour admins and city team members; each sees the rows of what they organize."""
-
-    formfield_overrides = IMAGE_UPLOADS
-
-    def may_organize(self, request) -> bool:
-        return organizer_scope(request.user).is_organizer
-
-    def scope(self, request):
-        return organizer_scope(request.user)
-
-
-class TourCityScopedAdmin(OrganizerAdmin):
-    """Rows that belong to one city of one tour: a city team sees its city, a tour admin the whole tour."""
-
-    def scope_queryset(self, queryset, request):
-        return queryset.filter(self.scope(request).tour_city_q())
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if not request.user.is_superuser:
-            scope = self.scope(request)
-            if db_field.name == "tour":
-                kwargs["queryset"] = Tour.objects.filter(id__in=scope.tour_ids)
-            elif db_field.name == "city":
-                kwargs["queryset"] = cities_organized_by(request.user)
-            elif db_field.name == "venue":
-                kwargs["queryset"] = venues_organized_by(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change, **kwargs)
-        if request.user.is_superuser:
-            return form_class
-        scope = self.scope(request)
-
-        class ScopedForm(form_class):
-            def clean(self):
-                cleaned = super().clean()
-                tour, city = cleaned.get("tour"), cleaned.get("city")
-                if tour and city and not scope.may_manage(tour.id, city.id):
-                    raise ValidationError(gettext("You do not organize %(city)s for this tour.") % {"city": city})
-                return cleaned
-
-        return ScopedForm
+from .base import IMAGE_UPLOADS, EmailUserForm, OrganizerAdmin, TourCityScopedAdmin, local_datetime_with_weekday
+from .registrations import CheckInStaffInline, EventRegistrationMixin, RegistrationQuestionInline, TicketTierInline
 
 
 @admin.register(Tour)
@@ -154,24 +98,10 @@ class CityAdmin(OrganizerAdmin):
         return request.user.is_superuser
 
 
-class CityTeamMemberForm(forms.ModelForm):
-    """City leads add people by the email address of their account: no list of every user is shown."""
-
-    email = forms.EmailField(label=_("email of their account"))
-
+class CityTeamMemberForm(EmailUserForm):
     class Meta:
         model = CityTeamMember
         fields = ["tour", "city", "email", "role"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["email"].initial = self.instance.user.email
-
-    def clean_email(self):
-        user = services.user_for_email(self.cleaned_data["email"])
-        self.instance.user = user
-        return user.email
 
 
 @admin.register(CityTeamMember)
@@ -359,19 +289,20 @@ def _status_action(status: str, description):
 
 
 @admin.register(Event)
-class EventAdmin(TourCityScopedAdmin):
+class EventAdmin(EventRegistrationMixin, TourCityScopedAdmin):
     list_display = ["title", "city", "when", "venue_name", "capacity", "status"]
     list_filter = ["tour", "city", "status", ("start", admin.DateFieldListFilter)]
     search_fields = ["title", "title_en", "slug", "city__name_zh", "city__name_en", "venue__name"]
     list_select_related = ["city", "venue", "tour"]
     date_hierarchy = "start"
-    readonly_fields = ["venue_details", "poster_preview", "agenda_check"]
-    inlines = [RoomInline, SlotInline]
+    readonly_fields = ["venue_details", "poster_preview", "agenda_check", "registration_overview"]
+    inlines = [TicketTierInline, RegistrationQuestionInline, CheckInStaffInline, RoomInline, SlotInline]
     fieldsets = [
         (None, {"fields": ["tour", "city", "title", "title_en", "slug", "status"]}),
         (_("Time and place"), {"fields": ["start", "end", "venue", "venue_details", "capacity"]}),
         (_("Description"), {"fields": ["description", "description_en"]}),
         (_("Online"), {"fields": ["livestream_url", "replay_url"]}),
+        (_("Registration"), {"fields": ["registration_overview"]}),
         (_("Poster"), {"fields": ["poster_preview"]}),
         (_("Agenda check"), {"fields": ["agenda_check"]}),
     ]
@@ -468,3 +399,6 @@ class EventAdmin(TourCityScopedAdmin):
                     % {"event": event, "count": len(slots), "template": template},
                     messages.SUCCESS,
                 )
+
+
+__all__ = ["IMAGE_UPLOADS", "OrganizerAdmin", "TourCityScopedAdmin"]

@@ -1,0 +1,85 @@
+"""The base of the organizers' admin screens: scoped to what each user organizes."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from citytour.admin import ScopedModelAdmin
+from citytour.images import NormalizedImageField
+
+from .. import services
+from ..models import Tour
+from ..selectors import cities_organized_by, organizer_scope, venues_organized_by
+
+IMAGE_UPLOADS = {models.ImageField: {"form_class": NormalizedImageField}}
+
+
+def local_datetime_with_weekday(value) -> str:
+    if not value:
+        return "—"
+    return formats.date_format(timezone.localtime(value), "Y-m-d（D）H:i")
+
+
+class OrganizerAdmin(ScopedModelAdmin):
+    """Open to tour admins and city team members; each sees the rows of what they organize."""
+
+    formfield_overrides = IMAGE_UPLOADS
+
+    def may_organize(self, request) -> bool:
+        return organizer_scope(request.user).is_organizer
+
+    def scope(self, request):
+        return organizer_scope(request.user)
+
+
+class TourCityScopedAdmin(OrganizerAdmin):
+    """Rows that belong to one city of one tour: a city team sees its city, a tour admin the whole tour."""
+
+    def scope_queryset(self, queryset, request):
+        return queryset.filter(self.scope(request).tour_city_q())
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            scope = self.scope(request)
+            if db_field.name == "tour":
+                kwargs["queryset"] = Tour.objects.filter(id__in=scope.tour_ids)
+            elif db_field.name == "city":
+                kwargs["queryset"] = cities_organized_by(request.user)
+            elif db_field.name == "venue":
+                kwargs["queryset"] = venues_organized_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        if request.user.is_superuser:
+            return form_class
+        scope = self.scope(request)
+
+        class ScopedForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                tour, city = cleaned.get("tour"), cleaned.get("city")
+                if tour and city and not scope.may_manage(tour.id, city.id):
+                    raise ValidationError(gettext("You do not organize %(city)s for this tour.") % {"city": city})
+                return cleaned
+
+        return ScopedForm
+
+
+class EmailUserForm(forms.ModelForm):
+    """Names a person by the email address of their account, so that no list of every user is shown."""
+
+    email = forms.EmailField(label=_("email of their account"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["email"].initial = self.instance.user.email
+
+    def clean_email(self):
+        user = services.user_for_email(self.cleaned_data["email"])
+        self.instance.user = user
+        return user.email

@@ -1,0 +1,362 @@
+"""Organizers' screens for registration: tiers, questions, invite codes, registrations, CSV in and out."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from citytour.admin import ScopedInline
+
+from .. import services
+from ..models import (
+    CheckInStaff,
+    Event,
+    InviteChannel,
+    InviteCode,
+    ReferralChannel,
+    Registration,
+    RegistrationQuestion,
+    RegistrationStatus,
+    TicketTier,
+    Tour,
+)
+from .base import EmailUserForm, OrganizerAdmin
+
+
+class TicketTierInline(ScopedInline, admin.TabularInline):
+    model = TicketTier
+    extra = 0
+    fields = ["name", "name_en", "attendance", "price", "quota", "sale_starts", "sale_ends", "visibility", "position"]
+
+
+class RegistrationQuestionInline(ScopedInline, admin.TabularInline):
+    model = RegistrationQuestion
+    extra = 0
+    fields = ["text", "text_en", "required", "position"]
+
+
+class CheckInStaffForm(EmailUserForm):
+    class Meta:
+        model = CheckInStaff
+        fields = ["email"]
+
+
+class CheckInStaffInline(ScopedInline, admin.TabularInline):
+    model = CheckInStaff
+    form = CheckInStaffForm
+    extra = 0
+    verbose_name_plural = _("check-in helpers (besides the city team)")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8, with a header row: name, email, and optionally phone, company, job_role, tier."),
+    )
+
+
+class EventRegistrationMixin:
+    """On the event admin: registration figures, CSV export and import, the check-in page."""
+
+    @admin.display(description=_("registration"))
+    def registration_overview(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        figures = services.registration_figures(obj)
+        links = format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:events_event_export", args=[obj.pk]),
+            gettext("Export registrations (CSV)"),
+            reverse("admin:events_event_import", args=[obj.pk]),
+            gettext("Import registrations (CSV)"),
+            reverse("events:checkin", args=[obj.tour.slug, obj.slug]),
+            gettext("Check-in page"),
+        )
+        summary = gettext(
+            "%(in_person)s in person (of %(capacity)s seats), %(online)s online, %(checked_in)s checked in, "
+            "%(waiting)s waiting."
+        ) % {**figures, "capacity": figures["capacity"] or "—"}
+        return format_html("<p>{}</p><p>{}</p>", summary, links)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/registrations.csv", self.admin_site.admin_view(self.export_view), name="events_event_export"
+            ),
+            path("<int:pk>/import/", self.admin_site.admin_view(self.import_view), name="events_event_import"),
+            *super().get_urls(),
+        ]
+
+    def _event(self, request, pk) -> Event:
+        event = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, event):
+            raise PermissionDenied
+        return event
+
+    def export_view(self, request, pk):
+        event = self._event(request, pk)
+        response = StreamingHttpResponse(services.export_rows(event), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="registrations-{event.tour.slug}-{event.slug}.csv"'
+        return response
+
+    def import_view(self, request, pk):
+        event = self._event(request, pk)
+        form = ImportForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                created = services.import_registrations(event=event, data=form.cleaned_data["file"].read())
+            except services.ImportFailed as failure:
+                errors = failure.errors
+                self.message_user(
+                    request, gettext("Nothing was imported: fix the rows below and try again."), messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request,
+                    ngettext("%(count)d registration imported.", "%(count)d registrations imported.", len(created))
+                    % {"count": len(created)},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:events_event_change", event.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import registrations"),
+            "event": event,
+            "form": form,
+            "errors": errors,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/events/event/import.html", context)
+
+
+class EventScopedAdmin(OrganizerAdmin):
+    """Rows of one event: its city team and its tour admins see them."""
+
+    def scope_queryset(self, queryset, request):
+        return queryset.filter(self.scope(request).tour_city_q("event__tour", "event__city"))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "event" and not request.user.is_superuser:
+            kwargs["queryset"] = Event.objects.filter(self.scope(request).tour_city_q())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Registration)
+class RegistrationAdmin(EventScopedAdmin):
+    list_display = [
+        "name",
+        "email",
+        "event",
+        "tier",
+        "status",
+        "channel_name",
+        "paid_at",
+        "checked_in_at",
+        "created_at",
+    ]
+    list_filter = [
+        "event__tour",
+        "event",
+        "status",
+        "tier__attendance",
+        "invite_code__channel",
+        ("checked_in_at", admin.EmptyFieldListFilter),
+        ("paid_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["name", "email", "phone", "company", "ticket_code"]
+    list_select_related = ["event", "tier", "invite_code"]
+    readonly_fields = [
+        "event",
+        "tier",
+        "user",
+        "email",
+        "invite_code",
+        "status",
+        "ticket_code",
+        "ticket_state",
+        "checked_in_at",
+        "checked_in_by",
+        "created_at",
+        "cancelled_at",
+        "reminder_sent_at",
+        "source",
+    ]
+    fields = [
+        "event",
+        "tier",
+        "status",
+        "name",
+        "email",
+        "user",
+        "company",
+        "job_role",
+        "phone",
+        "heard_from",
+        "answers",
+        "invite_code",
+        "paid_at",
+        "ticket_code",
+        "ticket_state",
+        "checked_in_at",
+        "checked_in_by",
+        "reminder_sent_at",
+        "source",
+        "created_at",
+        "cancelled_at",
+    ]
+    actions = ["mark_paid", "cancel"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False  # people register on the site, or come in by CSV import
+
+    @admin.display(description=_("channel"), ordering="invite_code__channel")
+    def channel_name(self, obj):
+        return obj.invite_code.get_channel_display() if obj.invite_code_id else gettext("public")
+
+    @admin.action(description=_("Mark as paid"))
+    def mark_paid(self, request, queryset):
+        for registration in queryset:
+            services.mark_paid(registration=registration)
+        self.message_user(request, gettext("Marked as paid."), messages.SUCCESS)
+
+    @admin.action(description=_("Cancel (the seats go to the waiting list)"))
+    def cancel(self, request, queryset):
+        for registration in queryset.exclude(status=RegistrationStatus.CANCELLED):
+            try:
+                services.cancel_registration(registration=registration)
+            except ValidationError as error:
+                self.message_user(request, f"{registration}: {' '.join(error.messages)}", messages.ERROR)
+        self.message_user(request, gettext("Cancelled."), messages.SUCCESS)
+
+
+class InviteBatchForm(forms.Form):
+    event = forms.ModelChoiceField(label=_("event"), queryset=Event.objects.none())
+    tier = forms.ModelChoiceField(label=_("tier"), queryset=TicketTier.objects.none())
+    channel = forms.ChoiceField(label=_("channel"), choices=InviteChannel.choices)
+    label = forms.CharField(label=_("for"), max_length=100, required=False)
+    count = forms.IntegerField(label=_("how many codes"), min_value=1, max_value=1000, initial=10)
+    max_uses = forms.IntegerField(label=_("uses per code"), min_value=1, initial=1)
+    expires_at = forms.SplitDateTimeField(
+        label=_("expires at"), required=False, widget=admin.widgets.AdminSplitDateTime
+    )
+    reserves_seats = forms.BooleanField(label=_("reserve the seats"), required=False)
+
+    def __init__(self, *args, events, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event"].queryset = events
+        self.fields["tier"].queryset = TicketTier.objects.filter(event__in=events).select_related("event")
+        self.fields["tier"].label_from_instance = lambda tier: f"{tier.event} · {tier.display_name}"
+
+
+@admin.register(InviteCode)
+class InviteCodeAdmin(EventScopedAdmin):
+    list_display = [
+        "code",
+        "channel",
+        "label",
+        "event",
+        "tier",
+        "uses",
+        "came",
+        "max_uses",
+        "expires_at",
+        "reserves_seats",
+    ]
+    list_filter = ["event", "channel", "reserves_seats"]
+    search_fields = ["code", "label"]
+    list_select_related = ["event", "tier"]
+    readonly_fields = ["code"]
+    fields = ["event", "tier", "channel", "label", "code", "max_uses", "expires_at", "reserves_seats"]
+
+    def get_queryset(self, request):
+        active = ~Q(registrations__status=RegistrationStatus.CANCELLED)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _uses=Count("registrations", filter=active),
+                _came=Count("registrations", filter=active & Q(registrations__checked_in_at__isnull=False)),
+            )
+        )
+
+    @admin.display(description=_("registered"), ordering="_uses")
+    def uses(self, obj):
+        return obj._uses
+
+    @admin.display(description=_("came"), ordering="_came")
+    def came(self, obj):
+        return obj._came
+
+    def get_urls(self):
+        return [
+            path("batch/", self.admin_site.admin_view(self.batch_view), name="events_invitecode_batch"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "batch_url": reverse("admin:events_invitecode_batch")}
+        return super().changelist_view(request, extra_context)
+
+    def batch_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        events = (
+            Event.objects.all()
+            if request.user.is_superuser
+            else Event.objects.filter(self.scope(request).tour_city_q())
+        )
+        form = InviteBatchForm(request.POST or None, events=events)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                codes = services.create_invite_codes(
+                    event=data["event"],
+                    tier=data["tier"],
+                    channel=data["channel"],
+                    count=data["count"],
+                    label=data["label"],
+                    max_uses=data["max_uses"],
+                    expires_at=data["expires_at"],
+                    reserves_seats=data["reserves_seats"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                self.message_user(
+                    request,
+                    ngettext("%(count)d code created.", "%(count)d codes created.", len(codes)) % {"count": len(codes)},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:events_invitecode_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Create invite codes"),
+            "form": form,
+            "opts": self.model._meta,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/events/invitecode/batch.html", context)
+
+
+@admin.register(ReferralChannel)
+class ReferralChannelAdmin(OrganizerAdmin):
+    list_display = ["name", "name_en", "tour", "position"]
+    list_editable = ["position"]
+    list_filter = ["tour"]
+
+    def scope_queryset(self, queryset, request):
+        return queryset.filter(tour_id__in=self.scope(request).tour_ids)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "tour" and not request.user.is_superuser:
+            kwargs["queryset"] = Tour.objects.filter(id__in=self.scope(request).tour_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,0 +1,151 @@
+"""Registrations in and out as CSV: a streamed export for spreadsheets, and an all-or-nothing import."""
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Event, Registration, TicketTier
+from .registrations import AttendeeDetails, register_attendee
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def export_rows(event: Event) -> Iterator[str]:
+    """CSV lines (UTF-8 with a BOM, so that Excel shows Chinese), one registration at a time."""
+    questions = list(event.questions.all())
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    yield writer.writerow(
+        [
+            _("ticket code"),
+            _("name"),
+            _("email"),
+            _("phone"),
+            _("company"),
+            _("job role"),
+            _("ticket"),
+            _("attendance"),
+            _("status"),
+            _("channel"),
+            _("invite code"),
+            _("heard of us through"),
+            *[q.display_text for q in questions],
+            _("registered at"),
+            _("paid at"),
+            _("checked in at"),
+            _("checked in by"),
+        ]
+    )
+    registrations = (
+        Registration.objects.filter(event=event)
+        .select_related("tier", "invite_code", "heard_from", "checked_in_by")
+        .order_by("created_at", "id")
+    )
+    for r in registrations.iterator(chunk_size=500):
+        yield writer.writerow(
+            [
+                r.ticket_code,
+                r.name,
+                r.email,
+                r.phone,
+                r.company,
+                r.job_role,
+                r.tier.display_name,
+                r.tier.get_attendance_display(),
+                r.get_status_display(),
+                r.invite_code.get_channel_display() if r.invite_code_id else _("public"),
+                r.invite_code.code if r.invite_code_id else "",
+                r.heard_from.display_name if r.heard_from_id else "",
+                *[r.answers.get(str(q.id), "") for q in questions],
+                _local(r.created_at),
+                _local(r.paid_at),
+                _local(r.checked_in_at),
+                r.checked_in_by.email if r.checked_in_by_id else "",
+            ]
+        )
+
+
+def _local(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+@dataclass
+class RowError:
+    line: int
+    email: str
+    message: str
+
+
+class ImportFailed(Exception):
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} rows could not be imported")
+        self.errors = errors
+
+
+REQUIRED_COLUMNS = {"name", "email"}
+
+
+def import_registrations(*, event: Event, data: bytes) -> list[Registration]:
+    """Register everyone in the CSV, or no one: any bad row rolls the whole import back and is reported."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFailed([RowError(0, "", _("The file is not UTF-8 text. Save the sheet as “CSV UTF-8”."))]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    columns = {(name or "").strip().lower() for name in reader.fieldnames or []}
+    if not columns >= REQUIRED_COLUMNS:
+        missing = ", ".join(sorted(REQUIRED_COLUMNS - columns))
+        raise ImportFailed([RowError(1, "", _("Missing columns: %(columns)s.") % {"columns": missing})])
+    tiers = {tier.name: tier for tier in event.tiers.all()} | {
+        tier.name_en: tier for tier in event.tiers.all() if tier.name_en
+    }
+    default_tier = event.tiers.order_by("position", "id").first()
+    errors, created = [], []
+    with transaction.atomic():
+        for line, raw in enumerate(reader, start=2):
+            row = {(key or "").strip().lower(): (value or "").strip() for key, value in raw.items()}
+            email = row.get("email", "")
+            tier = tiers.get(row.get("tier", "")) if row.get("tier") else default_tier
+            if tier is None:
+                errors.append(
+                    RowError(line, email, _("There is no ticket tier “%(tier)s”.") % {"tier": row.get("tier", "")})
+                )
+                continue
+            try:
+                with transaction.atomic():
+                    created.append(_import_row(event, tier, row))
+            except ValidationError as error:
+                errors.append(RowError(line, email, " ".join(error.messages)))
+        if errors:
+            transaction.set_rollback(True)
+    if errors:
+        raise ImportFailed(errors)
+    return created
+
+
+def _import_row(event: Event, tier: TicketTier, row: dict) -> Registration:
+    if not row.get("name"):
+        raise ValidationError(_("The name is empty."))
+    try:
+        validate_email(row.get("email", ""))
+    except ValidationError:
+        raise ValidationError(_("“%(email)s” is not an email address.") % {"email": row.get("email", "")}) from None
+    details = AttendeeDetails(
+        name=row["name"],
+        email=row["email"],
+        phone=row.get("phone", ""),
+        company=row.get("company", ""),
+        job_role=row.get("job_role", ""),
+        privacy_accepted=True,
+    )
+    return register_attendee(event=event, tier=tier, details=details, source="import")
