@@ -6,7 +6,8 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from events.models import City, CityTeamMember, Event, EventStatus, Region, TeamRole, Tour, Venue
+from events.models import City, CityTeamMember, Event, EventStatus, Region, TeamRole, TicketTier, Tour, Venue
+from events.services import AttendeeDetails
 from speakers.models import (
     AudienceLevel,
     CallForPapers,
@@ -163,3 +164,24 @@ class ReviewTeamMemberFactory(factory.django.DjangoModelFactory):
 
     tour = factory.SubFactory(TourFactory)
     user = factory.SubFactory(UserFactory)
+
+
+# --- Registration ----------------------------------------------------------------------------------------------
+
+
+class TicketTierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketTier
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: f"普通票{n}")
+    name_en = factory.Sequence(lambda n: f"Standard {n}")
+    quota = 50
+
+
+_attendees = iter(range(1, 10**9))
+
+
+def attendee(name="张三", email=None, **kwargs) -> AttendeeDetails:
+    kwargs.setdefault("privacy_accepted", True)
+    return AttendeeDetails(name=name, email=email or f"attendee{next(_attendees)}@example.org", **kwargs)

@@ -1,0 +1,114 @@
+"""Races for the last seats, on PostgreSQL, with real threads each holding its own database connection."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+from events import services
+from events.models import InviteChannel, Registration, RegistrationStatus
+from tests.conftest import need
+from tests.factories import EventFactory, TicketTierFactory, attendee
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+THREADS = 50
+
+
+@pytest.fixture(autouse=True)
+def postgresql():
+    need(connection.vendor == "postgresql", "the seat races need PostgreSQL (set DATABASE_URL)")
+
+
+def race(work, count: int = THREADS) -> list:
+    """Run ``work(i)`` in ``count`` threads released at the same instant; return what each returned or raised."""
+    barrier = threading.Barrier(count)
+    outcomes: list = [None] * count
+
+    def run(i):
+        try:
+            barrier.wait(timeout=30)
+            outcomes[i] = work(i)
+        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
+            outcomes[i] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return outcomes
+
+
+def codes(outcomes) -> list[str]:
+    return sorted(getattr(o, "code", "ok") if isinstance(o, ValidationError) else type(o).__name__ for o in outcomes)
+
+
+def test_fifty_people_race_for_the_last_five_seats():
+    tier = TicketTierFactory(event=EventFactory(capacity=200, venue__capacity=200), quota=20)
+    for _ in range(15):
+        services.register_attendee(event=tier.event, tier=tier, details=attendee())
+    outcomes = race(
+        lambda i: services.register_attendee(
+            event=tier.event, tier=tier, details=attendee(email=f"racer{i}@example.org")
+        )
+    )
+    assert codes(outcomes) == ["Registration"] * 5 + ["sold_out"] * 45
+    assert Registration.objects.filter(tier=tier, status=RegistrationStatus.CONFIRMED).count() == 20
+
+
+def test_the_event_capacity_holds_across_tiers_under_a_race():
+    event = EventFactory(capacity=10, venue__capacity=200)
+    tiers = [TicketTierFactory(event=event, quota=10) for _ in range(2)]
+    outcomes = race(
+        lambda i: services.register_attendee(
+            event=event, tier=tiers[i % 2], details=attendee(email=f"racer{i}@example.org")
+        )
+    )
+    assert codes(outcomes) == ["Registration"] * 10 + ["capacity"] * 40
+    assert Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED).count() == 10
+
+
+def test_an_invite_code_is_used_no_more_than_its_limit():
+    tier = TicketTierFactory(event=EventFactory(capacity=200, venue__capacity=200), quota=100)
+    [code] = services.create_invite_codes(
+        event=tier.event, tier=tier, channel=InviteChannel.PARTNER, count=1, max_uses=5
+    )
+    outcomes = race(
+        lambda i: services.register_attendee(
+            event=tier.event, tier=tier, details=attendee(email=f"racer{i}@example.org"), invite_code=code.code
+        )
+    )
+    assert codes(outcomes) == ["Registration"] * 5 + ["code_used_up"] * 45
+    assert code.registrations.count() == 5
+
+
+def test_the_same_person_registering_twice_at_once_gets_one_registration():
+    tier = TicketTierFactory(event=EventFactory(capacity=200, venue__capacity=200), quota=100)
+    outcomes = race(
+        lambda i: services.register_attendee(
+            event=tier.event, tier=tier, details=attendee(email="same.person@example.org")
+        ),
+        count=10,
+    )
+    assert codes(outcomes) == ["Registration"] + ["duplicate"] * 9
+    assert Registration.objects.filter(email="same.person@example.org").count() == 1
+
+
+def test_a_waiting_list_promotion_racing_new_registrations_never_oversells():
+    tier = TicketTierFactory(event=EventFactory(capacity=200, venue__capacity=200), quota=5)
+    seated = [services.register_attendee(event=tier.event, tier=tier, details=attendee()) for _ in range(5)]
+    first_in_line = services.register_attendee(event=tier.event, tier=tier, details=attendee(), join_waitlist=True)
+
+    def work(i):
+        if i == 0:
+            return services.cancel_registration(registration=seated[0])
+        return services.register_attendee(event=tier.event, tier=tier, details=attendee(email=f"racer{i}@example.org"))
+
+    outcomes = race(work, count=30)
+    first_in_line.refresh_from_db()
+    assert first_in_line.status == RegistrationStatus.CONFIRMED  # the freed seat went to the one waiting
+    assert Registration.objects.filter(tier=tier, status=RegistrationStatus.CONFIRMED).count() == 5
+    assert codes(outcomes[1:]) == ["sold_out"] * 29

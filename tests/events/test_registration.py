@@ -1,0 +1,210 @@
+"""Registration rules: each refusal has its message and writes no row."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+
+from events import services
+from events.models import (
+    Attendance,
+    EventStatus,
+    InviteChannel,
+    Registration,
+    RegistrationStatus,
+    TicketState,
+    TierVisibility,
+)
+from tests.factories import EventFactory, TicketTierFactory, UserFactory, attendee
+
+pytestmark = pytest.mark.django_db
+
+
+def refusal(**kwargs) -> tuple[str, list[str]]:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        services.register_attendee(**kwargs)
+    return caught.value.code, caught.value.messages
+
+
+@pytest.fixture
+def tier():
+    return TicketTierFactory(
+        event=EventFactory(capacity=100, venue__capacity=100), quota=3, name="普通票", name_en="Standard"
+    )
+
+
+def test_a_registration_is_confirmed_and_its_ticket_rendered(tier, django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(
+            event=tier.event, tier=tier, user=user, details=attendee("李雷", user.email, company="开源社")
+        )
+    registration.refresh_from_db()
+    assert (registration.status, registration.ticket_state, registration.user) == ("confirmed", "ready", user)
+    assert registration.name == "李雷" and len(registration.ticket_secret) >= 32 and len(registration.ticket_code) == 8
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [user.email]
+
+
+def test_a_second_registration_shows_the_existing_one(tier):
+    first = services.register_attendee(event=tier.event, tier=tier, details=attendee(email="a@example.org"))
+    with pytest.raises(services.AlreadyRegistered) as caught:
+        services.register_attendee(event=tier.event, tier=tier, details=attendee(email="A@Example.org"))
+    assert caught.value.registration == first
+    assert Registration.objects.count() == 1
+
+
+def test_sold_out_offers_the_waiting_list(tier):
+    for _ in range(3):
+        services.register_attendee(event=tier.event, tier=tier, details=attendee())
+    assert refusal(event=tier.event, tier=tier, details=attendee()) == (
+        "sold_out",
+        ["“Standard” is sold out. You can join the waiting list."],
+    )
+    assert Registration.objects.count() == 3
+    waiting = services.register_attendee(event=tier.event, tier=tier, details=attendee(), join_waitlist=True)
+    assert (waiting.status, waiting.ticket_state) == (RegistrationStatus.WAITLISTED, TicketState.NONE)
+
+
+def test_the_event_capacity_caps_all_tiers_together():
+    event = EventFactory(capacity=4, venue__capacity=100)
+    early = TicketTierFactory(event=event, quota=3)
+    student = TicketTierFactory(event=event, quota=3, name_en="Student")
+    for tier in (early, early, early, student):
+        services.register_attendee(event=event, tier=tier, details=attendee())
+    assert refusal(event=event, tier=student, details=attendee()) == (
+        "capacity",
+        ["The event is full: all 4 seats are taken. You can join the waiting list."],
+    )
+    assert Registration.objects.count() == 4
+
+
+def test_outside_the_sale_window(tier):
+    tier.sale_starts = timezone.now() + dt.timedelta(days=1)
+    tier.save()
+    code, messages = refusal(event=tier.event, tier=tier, details=attendee())
+    assert code == "not_on_sale" and messages[0].startswith("Sales for “Standard” open on ")
+    tier.sale_starts, tier.sale_ends = None, timezone.now() - dt.timedelta(minutes=1)
+    tier.save()
+    assert refusal(event=tier.event, tier=tier, details=attendee()) == (
+        "not_on_sale",
+        ["Sales for “Standard” have ended."],
+    )
+    assert Registration.objects.count() == 0
+
+
+def test_registration_closed_and_privacy(tier):
+    assert refusal(event=tier.event, tier=tier, details=attendee(privacy_accepted=False))[0] == "privacy"
+    tier.event.status = EventStatus.REGISTRATION_CLOSED
+    tier.event.save()
+    assert refusal(event=tier.event, tier=tier, details=attendee()) == (
+        "closed",
+        ["Registration for this event is closed."],
+    )
+    assert Registration.objects.count() == 0
+
+
+def test_invite_codes_expired_other_event_used_up_and_invite_only_tiers(tier):
+    vip = TicketTierFactory(event=tier.event, quota=10, visibility=TierVisibility.INVITE_ONLY, name_en="VIP")
+    assert refusal(event=tier.event, tier=vip, details=attendee()) == (
+        "needs_code",
+        ["This ticket needs an invite code."],
+    )
+    [code] = services.create_invite_codes(
+        event=tier.event, tier=vip, channel=InviteChannel.SPONSOR, count=1, label="星河数据", max_uses=1
+    )
+    registration = services.register_attendee(
+        event=tier.event, tier=tier, details=attendee(), invite_code=code.code.lower()
+    )
+    assert (registration.tier, registration.invite_code, registration.channel) == (vip, code, "sponsor")
+    assert refusal(event=tier.event, tier=tier, details=attendee(), invite_code=code.code) == (
+        "code_used_up",
+        ["This invite code has been used up."],
+    )
+    [expired] = services.create_invite_codes(
+        event=tier.event,
+        tier=vip,
+        channel=InviteChannel.PARTNER,
+        count=1,
+        expires_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    code_name, messages = refusal(event=tier.event, tier=tier, details=attendee(), invite_code=expired.code)
+    assert code_name == "expired_code" and messages[0].startswith("This invite code expired on ")
+    other_event = EventFactory()
+    [foreign] = services.create_invite_codes(
+        event=other_event, tier=TicketTierFactory(event=other_event), channel=InviteChannel.STAFF, count=1
+    )
+    assert refusal(event=tier.event, tier=tier, details=attendee(), invite_code=foreign.code) == (
+        "other_event",
+        ["This invite code is for another event."],
+    )
+    assert refusal(event=tier.event, tier=tier, details=attendee(), invite_code="NOPE1234") == (
+        "bad_code",
+        ["There is no invite code “NOPE1234”."],
+    )
+    assert Registration.objects.count() == 1
+
+
+def test_reserved_seats_stay_outside_the_public_quota():
+    event = EventFactory(capacity=4, venue__capacity=100)
+    public = TicketTierFactory(event=event, quota=4)
+    services.create_invite_codes(
+        event=event, tier=public, channel=InviteChannel.SPEAKER, count=1, max_uses=2, reserves_seats=True
+    )
+    # Two of the four seats are held for the speakers' code: the public gets two.
+    services.register_attendee(event=event, tier=public, details=attendee())
+    services.register_attendee(event=event, tier=public, details=attendee())
+    assert refusal(event=event, tier=public, details=attendee())[0] == "capacity"
+    code = event.invite_codes.get()
+    for _ in range(2):
+        registration = services.register_attendee(event=event, tier=public, details=attendee(), invite_code=code.code)
+        assert registration.holds_reserved_seat
+    assert event.registrations.filter(status="confirmed").count() == 4
+    with pytest.raises(ValidationError):
+        services.create_invite_codes(
+            event=event, tier=public, channel=InviteChannel.STAFF, count=1, reserves_seats=True
+        )
+
+
+def test_cancelling_promotes_the_first_in_line(tier, django_capture_on_commit_callbacks):
+    confirmed = [services.register_attendee(event=tier.event, tier=tier, details=attendee()) for _ in range(3)]
+    first = services.register_attendee(event=tier.event, tier=tier, details=attendee("先来"), join_waitlist=True)
+    second = services.register_attendee(event=tier.event, tier=tier, details=attendee("后到"), join_waitlist=True)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_registration(registration=confirmed[0])
+    first.refresh_from_db(), second.refresh_from_db()
+    assert (first.status, first.ticket_state, second.status) == ("confirmed", "ready", "waitlisted")
+    assert [m.to for m in mail.outbox] == [[first.email]]
+    assert "A seat freed up" in mail.outbox[0].subject or "空出" in mail.outbox[0].subject
+
+
+def test_raising_the_quota_promotes_the_waiting_list(tier):
+    for _ in range(3):
+        services.register_attendee(event=tier.event, tier=tier, details=attendee())
+    waiting = services.register_attendee(event=tier.event, tier=tier, details=attendee(), join_waitlist=True)
+    tier.quota = 4
+    services.save_tier(tier=tier)
+    waiting.refresh_from_db()
+    assert waiting.status == RegistrationStatus.CONFIRMED
+
+
+def test_online_registration_has_no_seat_limit_and_counts_apart():
+    event = EventFactory(capacity=1, venue__capacity=100, livestream_url="https://live.example.org/x")
+    seat = TicketTierFactory(event=event, quota=1)
+    online = TicketTierFactory(event=event, quota=None, attendance=Attendance.ONLINE, name_en="Online")
+    services.register_attendee(event=event, tier=seat, details=attendee())
+    for _ in range(5):
+        services.register_attendee(event=event, tier=online, details=attendee())
+    figures = services.registration_figures(event)
+    assert (figures["in_person"], figures["online"], figures["checked_in"]) == (1, 5, 0)
+
+
+def test_an_online_tier_needs_a_livestream():
+    event = EventFactory(livestream_url="")
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        services.save_tier(tier=TicketTierFactory.build(event=event, attendance=Attendance.ONLINE, quota=None))
+    assert caught.value.message_dict == {
+        "attendance": ["Give the event a livestream URL before opening online registration."]
+    }

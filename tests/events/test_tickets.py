@@ -1,0 +1,221 @@
+"""Ticket PDFs, their QR codes, the check-in at the door, and who may download or check in."""
+
+import io
+import subprocess
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from pypdf import PdfReader
+
+from events import services
+from events.models import CheckInStaff, Registration
+from tests.factories import (
+    CityFactory,
+    CityTeamMemberFactory,
+    EventFactory,
+    TicketTierFactory,
+    UserFactory,
+    attendee,
+    shanghai,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event():
+    return EventFactory(
+        title="数字经济-城市开源行·深圳站",
+        city=CityFactory(slug="shenzhen", name_zh="深圳", name_en="Shenzhen"),
+        venue__name="深圳湾科技生态园",
+        venue__address="南山区高新南十道",
+        start=shanghai(2024, 4, 20, 13, 30),
+        end=shanghai(2024, 4, 20, 17, 30),
+        slug="shenzhen",
+    )
+
+
+@pytest.fixture
+def registration(event, django_capture_on_commit_callbacks):
+    owner = UserFactory()
+    tier = TicketTierFactory(event=event, name="普通票", name_en="", quota=100)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(
+            event=event, tier=tier, user=owner, details=attendee("欧阳娜娜", owner.email, company="星河数据")
+        )
+    registration.refresh_from_db()
+    return registration
+
+
+def pdf_of(registration) -> bytes:
+    return registration.ticket_pdf.open("rb").read()
+
+
+def decode_qr_in_pdf(data: bytes, tmp_path) -> str:
+    (tmp_path / "ticket.pdf").write_bytes(data)
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-png", "-singlefile", str(tmp_path / "ticket.pdf"), str(tmp_path / "ticket")],
+        check=True,
+        timeout=60,
+    )
+    result = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(tmp_path / "ticket.png")], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_ticket_has_the_chinese_name_as_text_and_a_qr_code_with_the_secret(registration, tmp_path, private_root):
+    assert registration.ticket_state == "ready"
+    assert (private_root / registration.ticket_pdf.name).is_file()
+    data = pdf_of(registration)
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    for expected in [
+        "欧阳娜娜",
+        "星河数据",
+        "普通票",
+        "深圳",
+        "深圳湾科技生态园",
+        "2024-04-20",
+        "13:30–17:30",
+        registration.ticket_code,
+    ]:
+        assert expected in text, expected
+    assert decode_qr_in_pdf(data, tmp_path) == registration.ticket_secret
+
+
+def test_the_font_is_embedded_as_a_subset(registration):
+    reader = PdfReader(io.BytesIO(pdf_of(registration)))
+    fonts = [font.get_object() for font in reader.pages[0]["/Resources"]["/Font"].values()]
+    names = [str(font["/BaseFont"]) for font in fonts]
+    assert any("+" in name for name in names), names  # subset fonts are named ABCDEF+Name
+
+
+def test_check_in_once_then_refused_with_when_and_by_whom(registration, event):
+    staff = UserFactory(first_name="志愿者", last_name="")
+    with translation.override("en"):
+        first = services.check_in(event=event, value=registration.ticket_secret, by=staff)
+        assert (first.ok, first.message) == (True, "Welcome, 欧阳娜娜!")
+        second = services.check_in(event=event, value=registration.ticket_secret, by=staff)
+        registration.refresh_from_db()
+        when = registration.checked_in_at.astimezone(event.start.tzinfo).strftime("%Y-%m-%d %H:%M:%S")
+        assert (second.ok, second.message) == (False, f"Already checked in at {when} by 志愿者.")
+        assert registration.checked_in_by == staff
+
+
+def test_check_in_by_the_typed_ticket_code(registration, event):
+    result = services.check_in(event=event, value=registration.ticket_code.lower(), by=UserFactory())
+    assert result.ok and result.registration == registration
+
+
+@pytest.mark.parametrize("value", ["tampered", "x" * 32, ""])
+def test_made_up_or_tampered_tickets_are_refused(registration, event, value):
+    tampered = (
+        value
+        if value != "tampered"
+        else registration.ticket_secret[:-1] + ("A" if registration.ticket_secret[-1] != "A" else "B")
+    )
+    with translation.override("en"):
+        result = services.check_in(event=event, value=tampered, by=UserFactory())
+    assert (result.ok, result.message) == (False, "Unknown ticket.")
+    registration.refresh_from_db()
+    assert registration.checked_in_at is None
+
+
+def test_a_ticket_of_another_event_or_a_cancelled_one_is_refused(registration, event):
+    other = EventFactory(title="广州站")
+    with translation.override("en"):
+        assert services.check_in(event=other, value=registration.ticket_secret, by=None).message == (
+            "This ticket is for another event: 数字经济-城市开源行·深圳站."
+        )
+        services.cancel_registration(registration=registration)
+        assert services.check_in(event=event, value=registration.ticket_secret, by=None).message == (
+            "This registration was cancelled."
+        )
+
+
+def test_only_the_owner_downloads_the_ticket(registration, event):
+    url = reverse("events:ticket_pdf", args=[registration.pk])
+    owner = Client()
+    owner.force_login(registration.user)
+    response = owner.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == pdf_of(registration)
+
+    assert Client().get(url).status_code == 302  # to the login page
+    for intruder in (UserFactory(), CityTeamMemberFactory(tour=event.tour, city=CityFactory()).user):
+        client = Client()
+        client.force_login(intruder)
+        assert client.get(url).status_code == 404
+        assert client.post(reverse("events:cancel", args=[registration.pk])).status_code == 404
+    registration.refresh_from_db()
+    assert registration.status == "confirmed"
+
+
+def test_an_imported_registration_shows_up_for_the_verified_email_owner(event, django_capture_on_commit_callbacks):
+    tier = TicketTierFactory(event=event)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(
+            event=event, tier=tier, details=attendee(email="later@example.org"), source="import"
+        )
+    signed_up_later = UserFactory(email="later@example.org")
+    client = Client()
+    client.force_login(signed_up_later)
+    assert client.get(reverse("events:ticket_pdf", args=[registration.pk])).status_code == 200
+
+
+def test_who_may_use_the_check_in_page(registration, event):
+    page = reverse("events:checkin", args=[event.tour.slug, event.slug])
+    scan = reverse("events:checkin_scan", args=[event.tour.slug, event.slug])
+    assert Client().get(page).status_code == 302
+    organizer_here = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    organizer_elsewhere = CityTeamMemberFactory(tour=event.tour, city=CityFactory()).user
+    helper = UserFactory()
+    CheckInStaff.objects.create(event=event, user=helper)
+    helper_of_other_event = UserFactory()
+    CheckInStaff.objects.create(event=EventFactory(tour=event.tour), user=helper_of_other_event)
+    for user, allowed in [
+        (organizer_here, True),
+        (helper, True),
+        (organizer_elsewhere, False),
+        (helper_of_other_event, False),
+        (UserFactory(), False),
+    ]:
+        client = Client()
+        client.force_login(user)
+        assert client.get(page).status_code == (200 if allowed else 404), user
+        response = client.post(scan, {"code": registration.ticket_secret})
+        assert response.status_code == (200 if allowed else 404)
+    registration.refresh_from_db()
+    assert registration.checked_in_by == organizer_here
+
+
+def test_the_check_in_page_answers_in_json(registration, event):
+    helper = UserFactory()
+    CheckInStaff.objects.create(event=event, user=helper)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(helper)
+    scan = reverse("events:checkin_scan", args=[event.tour.slug, event.slug])
+    answer = client.post(scan, {"code": registration.ticket_code}).json()
+    assert (answer["ok"], answer["name"], answer["tier"]) == (True, "欧阳娜娜", "普通票")
+    assert client.post(scan, {"code": registration.ticket_code}).json()["ok"] is False
+    search = client.get(reverse("events:checkin_search", args=[event.tour.slug, event.slug]), {"q": "欧阳"}).json()
+    assert [row["name"] for row in search["results"]] == ["欧阳娜娜"]
+    stats = client.get(reverse("events:checkin_stats", args=[event.tour.slug, event.slug])).json()
+    assert (stats["in_person"], stats["checked_in"]) == (1, 1)
+    assert stats["channels"] == [{"channel": "public", "registered": 1, "came": 1}]
+
+
+def test_my_tickets_says_when_the_ticket_is_not_ready(event):
+    owner = UserFactory()
+    tier = TicketTierFactory(event=event)
+    registration = services.register_attendee(event=event, tier=tier, user=owner, details=attendee(email=owner.email))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(owner)
+    html = client.get(reverse("events:my_tickets")).content.decode()
+    assert "Your ticket is being prepared. This page refreshes by itself." in html
+    response = client.get(reverse("events:ticket_pdf", args=[registration.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("events:my_tickets")
+    assert Registration.objects.get(pk=registration.pk).ticket_state == "pending"
