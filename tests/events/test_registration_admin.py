@@ -1,0 +1,143 @@
+"""Organizers' registration tools: CSV export and import, invite codes in batches, reminders."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from events import services
+from events.models import InviteCode, Registration, RegistrationQuestion
+from events.tasks import send_event_reminders
+from tests.factories import CityFactory, CityTeamMemberFactory, EventFactory, TicketTierFactory, attendee
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event():
+    return EventFactory(capacity=100, venue__capacity=100, venue__address="南山区高新南十道",
+                        venue__transport_notes="地铁后海站 E 出口")
+
+
+@pytest.fixture
+def organizer(event):
+    return CityTeamMemberFactory(tour=event.tour, city=event.city).user
+
+
+def admin_client(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def test_the_csv_export_streams_every_registration_with_answers_channel_and_check_in(event, organizer):
+    tier = TicketTierFactory(event=event, name="普通票", name_en="")
+    question = RegistrationQuestion.objects.create(event=event, text="饮食要求", text_en="Diet")
+    [code] = services.create_invite_codes(event=event, tier=tier, channel="partner", count=1, label="开源社")
+    checked = services.register_attendee(event=event, tier=tier, invite_code=code.code,
+                                         details=attendee("王芳", "wang@example.org", answers={str(question.id): "素食"}))
+    services.check_in(event=event, value=checked.ticket_code, by=organizer)
+    services.register_attendee(event=event, tier=tier, details=attendee("李雷", "li@example.org"))
+    response = admin_client(organizer).get(reverse("admin:events_event_export", args=[event.pk]))
+    assert response.status_code == 200 and response.streaming
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    header, first, second = rows
+    assert header[:3] == ["ticket code", "name", "email"] and "Diet" in header
+    assert first[1:3] == ["王芳", "wang@example.org"]
+    assert first[header.index("Diet")] == "素食"
+    assert first[header.index("channel")] == "Partner community comps"
+    assert first[header.index("checked in at")] != "" and second[header.index("checked in at")] == ""
+    assert second[header.index("channel")] == "public"
+
+
+def test_another_city_cannot_export(event):
+    outsider = CityTeamMemberFactory(tour=event.tour, city=CityFactory()).user
+    assert admin_client(outsider).get(reverse("admin:events_event_export", args=[event.pk])).status_code == 404
+
+
+def upload(content: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("list.csv", content.encode("utf-8-sig"), content_type="text/csv")
+
+
+def test_an_import_registers_everyone(event, organizer):
+    TicketTierFactory(event=event, name="普通票", quota=10)
+    csv_text = "name,email,phone,company\n张伟,zhang@example.org,13800000001,星河\n李娜,li.na@example.org,,\n"
+    response = admin_client(organizer).post(reverse("admin:events_event_import", args=[event.pk]),
+                                            {"file": upload(csv_text)})
+    assert response.status_code == 302
+    imported = Registration.objects.order_by("name").values_list("name", "email", "source", "status")
+    assert list(imported) == [("张伟", "zhang@example.org", "import", "confirmed"),
+                              ("李娜", "li.na@example.org", "import", "confirmed")]
+
+
+def test_an_import_with_a_bad_row_imports_nothing_and_reports_each_row(event, organizer):
+    TicketTierFactory(event=event, name="普通票", name_en="Standard", quota=1)
+    csv_text = ("name,email,tier\n张伟,zhang@example.org,普通票\n,empty@example.org,普通票\n"
+                "王五,not-an-email,普通票\n赵六,zhao@example.org,VIP\n钱七,qian@example.org,普通票\n")
+    response = admin_client(organizer).post(reverse("admin:events_event_import", args=[event.pk]),
+                                            {"file": upload(csv_text)})
+    assert response.status_code == 200
+    report = [(e.line, e.email, e.message) for e in response.context["errors"]]
+    assert report == [
+        (3, "empty@example.org", "The name is empty."),
+        (4, "not-an-email", "“not-an-email” is not an email address."),
+        (5, "zhao@example.org", "There is no ticket tier “VIP”."),
+        (6, "qian@example.org", "“Standard” is sold out. You can join the waiting list."),
+    ]
+    assert Registration.objects.count() == 0
+
+
+def test_an_import_without_the_required_columns(event, organizer):
+    TicketTierFactory(event=event)
+    response = admin_client(organizer).post(reverse("admin:events_event_import", args=[event.pk]),
+                                            {"file": upload("姓名,手机\n张伟,138\n")})
+    assert [(e.line, e.message) for e in response.context["errors"]] == [(1, "Missing columns: email, name.")]
+
+
+def test_invite_codes_in_a_batch(event, organizer):
+    tier = TicketTierFactory(event=event, quota=50)
+    response = admin_client(organizer).post(reverse("admin:events_invitecode_batch"), {
+        "event": event.pk, "tier": tier.pk, "channel": "sponsor", "label": "星河数据", "count": 20, "max_uses": 1,
+        "expires_at_0": "", "expires_at_1": "",
+    })
+    assert response.status_code == 302
+    codes = InviteCode.objects.filter(event=event, channel="sponsor", label="星河数据")
+    assert codes.count() == 20 and len(set(codes.values_list("code", flat=True))) == 20
+    assert all(len(code) == 8 for code in codes.values_list("code", flat=True))
+
+
+def test_reminders_go_out_once_the_day_before(event, settings):
+    tomorrow = timezone.localtime() + dt.timedelta(days=1)
+    event.start = tomorrow.replace(hour=13, minute=30, second=0, microsecond=0)
+    event.end = event.start + dt.timedelta(hours=4)
+    event.save()
+    tier = TicketTierFactory(event=event)
+    registration = services.register_attendee(event=event, tier=tier, details=attendee("周婷", "zhou@example.org"))
+    later = EventFactory(start=event.start + dt.timedelta(days=7), end=event.end + dt.timedelta(days=7))
+    services.register_attendee(event=later, tier=TicketTierFactory(event=later), details=attendee())
+    mail.outbox.clear()
+    assert send_event_reminders() == 1
+    assert send_event_reminders() == 0  # a second run of the schedule sends nothing more
+    assert [m.to for m in mail.outbox] == [["zhou@example.org"]]
+    body = mail.outbox[0].body
+    assert "南山区高新南十道" in body and "地铁后海站 E 出口" in body and registration.ticket_code in body
+
+
+def test_online_registrants_get_the_livestream_link(event):
+    event.livestream_url = "https://live.example.org/sz"
+    event.start = timezone.localtime() + dt.timedelta(days=1)
+    event.end = event.start + dt.timedelta(hours=3)
+    event.save()
+    online = TicketTierFactory(event=event, attendance="online", quota=None)
+    services.register_attendee(event=event, tier=online, details=attendee(email="far.away@example.org"))
+    mail.outbox.clear()
+    send_event_reminders()
+    assert "https://live.example.org/sz" in mail.outbox[0].body
