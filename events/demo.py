@@ -2,14 +2,32 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from . import services
-from .models import City, CityTeamMember, Event, EventStatus, Region, TeamRole, Tour, Venue
+from .models import (
+    Attendance,
+    CheckInStaff,
+    City,
+    CityTeamMember,
+    Event,
+    EventStatus,
+    ReferralChannel,
+    Region,
+    RegistrationQuestion,
+    TeamRole,
+    TicketTier,
+    TierVisibility,
+    Tour,
+    Venue,
+)
+from .services import AttendeeDetails, check_in, create_invite_codes, register_attendee
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_PASSWORD = "citytour-demo"
@@ -74,15 +92,23 @@ class DemoLogins:
         self.rows.append((who, email, DEMO_PASSWORD))
 
 
+User = get_user_model()
+
+
+@cache
+def _demo_password_hash() -> str:
+    """Hashed once: every demo account has the same password, and hashing is slow on purpose."""
+    return make_password(DEMO_PASSWORD)
+
+
 def demo_user(email: str, *, first_name: str = "", superuser: bool = False):
     """An account that can log in at once: its email address is already verified."""
-    User = get_user_model()
     user, created = User.objects.get_or_create(
         username=email,
         defaults={"email": email, "first_name": first_name, "is_superuser": superuser, "is_staff": superuser},
     )
     if created:
-        user.set_password(DEMO_PASSWORD)
+        user.password = _demo_password_hash()
         user.save(update_fields=["password"])
     EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user
@@ -150,3 +176,171 @@ def _seed_event(tour: Tour, city: City) -> None:
         )
         event.status = EventStatus.PUBLISHED
     services.save_event(event=event)
+
+
+# --- Registration ---------------------------------------------------------------------------------------------
+
+REFERRALS = [
+    ("公众号", "WeChat official account"),
+    ("朋友圈", "WeChat Moments"),
+    ("社区群", "Community group"),
+    ("活动行", "Huodongxing"),
+    ("合作社区", "Partner community"),
+    ("其他", "Other"),
+]
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "洋",
+    "艳",
+    "勇",
+    "军",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "晨",
+    "浩",
+    "宇",
+    "欣",
+    "婷",
+    "子涵",
+    "一鸣",
+    "思远",
+]
+COMPANIES = [
+    "星河数据",
+    "云栈科技",
+    "南山智能",
+    "琴湖物联",
+    "北辰云",
+    "粤海智算",
+    "珠江金融科技",
+    "蓝鲸物联",
+    "深大",
+    "华南理工大学",
+]
+ROLES = ["开发者", "架构师", "数据工程师", "DBA", "产品经理", "学生", "CTO", "运维工程师"]
+
+
+def _person(n: int) -> tuple[str, str]:
+    name = SURNAMES[n * 7 % len(SURNAMES)] + GIVEN[n * 11 % len(GIVEN)]
+    return name, f"attendee{n:03d}@demo.citytour.cn"
+
+
+@transaction.atomic
+def seed_registrations(tour: Tour, logins: DemoLogins) -> None:
+    if ReferralChannel.objects.filter(tour=tour).exists():
+        return
+    channels = [
+        ReferralChannel.objects.create(tour=tour, name=zh, name_en=en, position=i)
+        for i, (zh, en) in enumerate(REFERRALS)
+    ]
+    shenzhen = Event.objects.get(tour=tour, city__slug="shenzhen")
+    guangzhou = Event.objects.get(tour=tour, city__slug="guangzhou")
+    RegistrationQuestion.objects.create(event=shenzhen, text="饮食要求（如素食）", text_en="Dietary needs", position=0)
+    standard = TicketTier.objects.create(event=shenzhen, name="普通票", name_en="Standard", quota=150, position=0)
+    student = TicketTier.objects.create(
+        event=shenzhen,
+        name="学生票",
+        name_en="Student",
+        quota=20,
+        position=1,
+        description="请携带学生证 · Bring your student card",
+    )
+    vip = TicketTier.objects.create(
+        event=shenzhen,
+        name="VIP 票",
+        name_en="VIP",
+        price=199,
+        quota=20,
+        position=2,
+        visibility=TierVisibility.INVITE_ONLY,
+        description="含午餐与嘉宾交流",
+    )
+    online = TicketTier.objects.create(
+        event=shenzhen, name="线上直播", name_en="Online", quota=None, attendance=Attendance.ONLINE, position=3
+    )
+    sponsor_codes = create_invite_codes(event=shenzhen, tier=vip, channel="sponsor", count=5, label="星河数据")
+    create_invite_codes(
+        event=shenzhen, tier=standard, channel="speaker", count=10, label="讲师与嘉宾", reserves_seats=True
+    )
+    [partner_code] = create_invite_codes(
+        event=shenzhen, tier=standard, channel="partner", count=1, max_uses=20, label="开源社"
+    )
+    create_invite_codes(event=shenzhen, tier=standard, channel="staff", count=5, label="会务组")
+
+    organizer = User.objects.get(username=f"shenzhen@{DEMO_DOMAIN}")
+    volunteer = demo_user(f"volunteer@{DEMO_DOMAIN}", first_name="志愿者小林")
+    CheckInStaff.objects.get_or_create(event=shenzhen, user=volunteer)
+    logins.add("check-in volunteer for Shenzhen (/checkin/2024-digital-economy/shenzhen/)", volunteer.email)
+
+    plan = [(standard, None, 130), (student, None, 20), (standard, partner_code.code, 12), (online, None, 60)]
+    plan += [(vip, code.code, 1) for code in sponsor_codes]
+    n = 0
+    for tier, code, count in plan:
+        for _i in range(count):
+            n += 1
+            name, email = _person(n)
+            registration = register_attendee(
+                event=shenzhen,
+                tier=tier,
+                render=False,
+                invite_code=code or "",
+                notify=False,
+                source="import",
+                details=AttendeeDetails(
+                    name=name,
+                    email=email,
+                    company=COMPANIES[n % len(COMPANIES)],
+                    job_role=ROLES[n % len(ROLES)],
+                    phone=f"138{n:08d}",
+                    heard_from=channels[n % len(channels)],
+                    privacy_accepted=True,
+                ),
+            )
+            if tier.attendance == Attendance.IN_PERSON and n % 5:
+                check_in(event=shenzhen, value=registration.ticket_code, by=organizer)
+
+    early = TicketTier.objects.create(
+        event=guangzhou, name="早鸟票", name_en="Early bird", price=49, quota=20, position=0
+    )
+    TicketTier.objects.create(event=guangzhou, name="普通票", name_en="Standard", quota=100, position=1)
+    for _i in range(23):
+        n += 1
+        name, email = _person(n)
+        register_attendee(
+            event=guangzhou,
+            tier=early,
+            render=False,
+            notify=False,
+            join_waitlist=True,
+            source="import",
+            details=AttendeeDetails(name=name, email=email, privacy_accepted=True),
+        )
+
+    attendee_user = demo_user(f"attendee@{DEMO_DOMAIN}", first_name="李雷")
+    register_attendee(
+        event=guangzhou,
+        tier=guangzhou.tiers.get(name="普通票"),
+        user=attendee_user,
+        notify=False,
+        details=AttendeeDetails(name="李雷", email=attendee_user.email, company="开源社", privacy_accepted=True),
+    )
+    logins.add("attendee with a ticket (My tickets)", attendee_user.email)

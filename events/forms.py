@@ -15,7 +15,7 @@ class RegistrationForm(forms.Form):
         required=False,
         help_text=_("From a sponsor, a partner community or the organizers, if you have one."),
     )
-    name = forms.CharField(label=_("name"), max_length=100)
+    name = forms.CharField(label=_("your name"), max_length=100)
     company = forms.CharField(label=_("company"), max_length=150, required=False)
     job_role = forms.CharField(label=_("job role"), max_length=100, required=False)
     phone = forms.CharField(label=_("phone"), max_length=30)

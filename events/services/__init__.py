@@ -22,6 +22,7 @@ from .registrations import (
     promote_waiting_list,
     register_attendee,
     registration_figures,
+    request_ticket,
     save_tier,
     tier_seats_taken,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "promote_waiting_list",
     "register_attendee",
     "registration_figures",
+    "request_ticket",
     "save_tier",
     "search_registrations",
     "tier_seats_taken",

@@ -127,8 +127,14 @@ def register_attendee(
     invite_code: str = "",
     join_waitlist: bool = False,
     source: str = "web",
+    notify: bool = True,
+    render: bool = True,
 ) -> Registration:
-    """Register someone for an event, or put them on the tier's waiting list when they ask to."""
+    """Register someone for an event, or put them on the tier's waiting list when they ask to.
+
+    ``notify=False`` sends no confirmation email; ``render=False`` leaves the ticket to be rendered when its owner
+    first asks for it (for bulk imports).
+    """
     with transaction.atomic():
         event = _lock_event(event)
         now = timezone.now()
@@ -183,7 +189,7 @@ def register_attendee(
             holds_reserved_seat=bool(code and code.reserves_seats and status == RegistrationStatus.CONFIRMED),
             privacy_accepted_at=now,
             language=details.language,
-            ticket_state=TicketState.PENDING if status == RegistrationStatus.CONFIRMED else TicketState.NONE,
+            ticket_state=TicketState.PENDING if status == RegistrationStatus.CONFIRMED and render else TicketState.NONE,
         )
         try:
             with transaction.atomic():
@@ -191,7 +197,8 @@ def register_attendee(
         except IntegrityError:
             # The unique constraint caught a duplicate that raced past the check above.
             raise AlreadyRegistered(_existing(event, details.email, user)) from None
-        _after_commit(registration, "confirmed" if status == RegistrationStatus.CONFIRMED else "waitlisted")
+        kind = "confirmed" if status == RegistrationStatus.CONFIRMED else "waitlisted"
+        _after_commit(registration, kind if notify else None, render=render)
         return registration
 
 
@@ -204,13 +211,24 @@ def _outside_window(tier: TicketTier, now) -> str:
     return _("Sales for “%(tier)s” have ended.") % {"tier": tier.display_name}
 
 
-def _after_commit(registration: Registration, email_kind: str) -> None:
-    from ..tasks import render_ticket, send_registration_email
+def _after_commit(registration: Registration, email_kind: str | None, *, render: bool = True) -> None:
+    from ..tasks import send_registration_email
 
     registration_id = registration.pk
-    if registration.status == RegistrationStatus.CONFIRMED:
-        transaction.on_commit(lambda: render_ticket.delay(registration_id))
-    transaction.on_commit(lambda: send_registration_email.delay(registration_id, email_kind))
+    if registration.status == RegistrationStatus.CONFIRMED and render:
+        request_ticket(registration=registration)
+    if email_kind:
+        transaction.on_commit(lambda: send_registration_email.delay(registration_id, email_kind))
+
+
+def request_ticket(*, registration: Registration) -> None:
+    """(Re-)render the ticket in the background once the current transaction commits."""
+    from ..tasks import render_ticket
+
+    registration_id = registration.pk
+    Registration.objects.filter(pk=registration_id).update(ticket_state=TicketState.PENDING, ticket_error="")
+    registration.ticket_state = TicketState.PENDING
+    transaction.on_commit(lambda: render_ticket.delay(registration_id))
 
 
 def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> list[Registration]:

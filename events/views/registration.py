@@ -61,7 +61,12 @@ def register(request, tour_slug, event_slug):
 
 @login_required
 def my_tickets(request):
-    return render(request, "events/my_tickets.html", {"registrations": tickets_of(request.user)})
+    registrations = list(tickets_of(request.user))
+    for registration in registrations:
+        # A ticket never rendered (a bulk import) or whose rendering failed is prepared now that someone asks.
+        if registration.status == "confirmed" and registration.ticket_state in (TicketState.NONE, TicketState.FAILED):
+            services.request_ticket(registration=registration)
+    return render(request, "events/my_tickets.html", {"registrations": registrations})
 
 
 def _own_registration(request, pk) -> Registration:

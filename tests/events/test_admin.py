@@ -113,7 +113,7 @@ def event_form(event: Event, **changes) -> dict:
             end_0=f"{event.end:%Y-%m-%d}",
             end_1="17:30:00",
         )
-    for prefix in ("rooms", "slots"):
+    for prefix in ("tiers", "questions", "check_in_staff", "rooms", "slots"):
         data.update(
             {
                 f"{prefix}-TOTAL_FORMS": 0,

@@ -21,8 +21,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def event():
-    return EventFactory(capacity=100, venue__capacity=100, venue__address="南山区高新南十道",
-                        venue__transport_notes="地铁后海站 E 出口")
+    return EventFactory(
+        capacity=100, venue__capacity=100, venue__address="南山区高新南十道", venue__transport_notes="地铁后海站 E 出口"
+    )
 
 
 @pytest.fixture
@@ -40,8 +41,12 @@ def test_the_csv_export_streams_every_registration_with_answers_channel_and_chec
     tier = TicketTierFactory(event=event, name="普通票", name_en="")
     question = RegistrationQuestion.objects.create(event=event, text="饮食要求", text_en="Diet")
     [code] = services.create_invite_codes(event=event, tier=tier, channel="partner", count=1, label="开源社")
-    checked = services.register_attendee(event=event, tier=tier, invite_code=code.code,
-                                         details=attendee("王芳", "wang@example.org", answers={str(question.id): "素食"}))
+    checked = services.register_attendee(
+        event=event,
+        tier=tier,
+        invite_code=code.code,
+        details=attendee("王芳", "wang@example.org", answers={str(question.id): "素食"}),
+    )
     services.check_in(event=event, value=checked.ticket_code, by=organizer)
     services.register_attendee(event=event, tier=tier, details=attendee("李雷", "li@example.org"))
     response = admin_client(organizer).get(reverse("admin:events_event_export", args=[event.pk]))
@@ -70,20 +75,26 @@ def upload(content: str) -> SimpleUploadedFile:
 def test_an_import_registers_everyone(event, organizer):
     TicketTierFactory(event=event, name="普通票", quota=10)
     csv_text = "name,email,phone,company\n张伟,zhang@example.org,13800000001,星河\n李娜,li.na@example.org,,\n"
-    response = admin_client(organizer).post(reverse("admin:events_event_import", args=[event.pk]),
-                                            {"file": upload(csv_text)})
+    response = admin_client(organizer).post(
+        reverse("admin:events_event_import", args=[event.pk]), {"file": upload(csv_text)}
+    )
     assert response.status_code == 302
     imported = Registration.objects.order_by("name").values_list("name", "email", "source", "status")
-    assert list(imported) == [("张伟", "zhang@example.org", "import", "confirmed"),
-                              ("李娜", "li.na@example.org", "import", "confirmed")]
+    assert list(imported) == [
+        ("张伟", "zhang@example.org", "import", "confirmed"),
+        ("李娜", "li.na@example.org", "import", "confirmed"),
+    ]
 
 
 def test_an_import_with_a_bad_row_imports_nothing_and_reports_each_row(event, organizer):
     TicketTierFactory(event=event, name="普通票", name_en="Standard", quota=1)
-    csv_text = ("name,email,tier\n张伟,zhang@example.org,普通票\n,empty@example.org,普通票\n"
-                "王五,not-an-email,普通票\n赵六,zhao@example.org,VIP\n钱七,qian@example.org,普通票\n")
-    response = admin_client(organizer).post(reverse("admin:events_event_import", args=[event.pk]),
-                                            {"file": upload(csv_text)})
+    csv_text = (
+        "name,email,tier\n张伟,zhang@example.org,普通票\n,empty@example.org,普通票\n"
+        "王五,not-an-email,普通票\n赵六,zhao@example.org,VIP\n钱七,qian@example.org,普通票\n"
+    )
+    response = admin_client(organizer).post(
+        reverse("admin:events_event_import", args=[event.pk]), {"file": upload(csv_text)}
+    )
     assert response.status_code == 200
     report = [(e.line, e.email, e.message) for e in response.context["errors"]]
     assert report == [
@@ -97,17 +108,27 @@ def test_an_import_with_a_bad_row_imports_nothing_and_reports_each_row(event, or
 
 def test_an_import_without_the_required_columns(event, organizer):
     TicketTierFactory(event=event)
-    response = admin_client(organizer).post(reverse("admin:events_event_import", args=[event.pk]),
-                                            {"file": upload("姓名,手机\n张伟,138\n")})
+    response = admin_client(organizer).post(
+        reverse("admin:events_event_import", args=[event.pk]), {"file": upload("姓名,手机\n张伟,138\n")}
+    )
     assert [(e.line, e.message) for e in response.context["errors"]] == [(1, "Missing columns: email, name.")]
 
 
 def test_invite_codes_in_a_batch(event, organizer):
     tier = TicketTierFactory(event=event, quota=50)
-    response = admin_client(organizer).post(reverse("admin:events_invitecode_batch"), {
-        "event": event.pk, "tier": tier.pk, "channel": "sponsor", "label": "星河数据", "count": 20, "max_uses": 1,
-        "expires_at_0": "", "expires_at_1": "",
-    })
+    response = admin_client(organizer).post(
+        reverse("admin:events_invitecode_batch"),
+        {
+            "event": event.pk,
+            "tier": tier.pk,
+            "channel": "sponsor",
+            "label": "星河数据",
+            "count": 20,
+            "max_uses": 1,
+            "expires_at_0": "",
+            "expires_at_1": "",
+        },
+    )
     assert response.status_code == 302
     codes = InviteCode.objects.filter(event=event, channel="sponsor", label="星河数据")
     assert codes.count() == 20 and len(set(codes.values_list("code", flat=True))) == 20

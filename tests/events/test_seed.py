@@ -3,7 +3,9 @@ from django.apps import apps
 from django.core.management import call_command
 
 from events.models import City, CityTeamMember, Event, EventStatus, Slot, Tour
+from events.models import InviteCode, Registration
 from events.selectors import agenda_warnings
+from events.services import registration_figures
 from speakers.models import Review, Submission
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +57,24 @@ def test_seed_demo_loads_the_tour_and_running_it_twice_changes_nothing(capsys):
         slots = Slot.objects.filter(event__city__slug=city)
         assert slots.count() == 10 and slots.filter(submission__isnull=False).count() == 4
         assert agenda_warnings(Event.objects.get(city__slug=city)) == []
+
+    shenzhen = Event.objects.get(city__slug="shenzhen")
+    figures = registration_figures(shenzhen)
+    assert (figures["in_person"], figures["online"]) == (167, 60)
+    assert 100 < figures["checked_in"] < figures["in_person"]
+    assert {c["invite_code__channel"] for c in figures["per_channel"]} == {None, "partner", "sponsor"}
+    assert set(InviteCode.objects.filter(event=shenzhen).values_list("channel", flat=True)) == {
+        "sponsor",
+        "speaker",
+        "partner",
+        "staff",
+    }
+    guangzhou = Event.objects.get(city__slug="guangzhou")
+    early = guangzhou.tiers.get(name_en="Early bird")
+    assert early.registrations.filter(status="confirmed").count() == early.quota
+    assert early.registrations.filter(status="waitlisted").count() == 3
+    ticket = Registration.objects.get(email="attendee@demo.citytour.cn")
+    assert (ticket.status, ticket.event) == ("confirmed", guangzhou)
 
 
 def test_the_demo_logins_work(client):

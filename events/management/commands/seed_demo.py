@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from events.demo import DemoLogins, seed_tour
+from events.demo import DemoLogins, seed_registrations, seed_tour
 from speakers.demo import seed_cfp
 
 
@@ -11,6 +11,7 @@ class Command(BaseCommand):
         logins = DemoLogins()
         tour = seed_tour(logins)
         seed_cfp(tour, logins)
+        seed_registrations(tour, logins)
         self.stdout.write(self.style.SUCCESS(f"Demo tour ready: {tour.name}"))
         self.stdout.write("Demo logins (admin at http://127.0.0.1:8000/admin/):")
         for who, email, password in logins.rows:
