@@ -2,8 +2,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from events.models import City, CityTeamMember, Event, EventStatus, Slot, Tour
-from events.models import InviteCode, Registration
+from events.models import City, CityTeamMember, Event, EventStatus, InviteCode, Registration, Slot, Tour
 from events.selectors import agenda_warnings
 from events.services import registration_figures
 from speakers.models import Review, Submission
