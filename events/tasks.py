@@ -29,6 +29,16 @@ def render_ticket(registration_id: int) -> None:
     render_ticket_pdf(registration=registration)
 
 
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def prepare_registration(registration_id: int, render: bool, email_kind: str) -> None:
+    """After a registration commits: its ticket, then its email (sent on its own, so a mail outage retries only
+    the email)."""
+    if render:
+        render_ticket(registration_id)
+    if email_kind:
+        send_registration_email.delay(registration_id, email_kind)
+
+
 @shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5)
 def send_registration_email(registration_id: int, kind: str) -> None:
     registration = (

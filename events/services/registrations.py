@@ -53,7 +53,7 @@ ACTIVE = ~Q(status=RegistrationStatus.CANCELLED)
 
 
 def _lock_event(event: Event) -> Event:
-    return Event.objects.select_for_update().get(pk=event.pk)
+    return Event.objects.select_for_update(of=("self",)).select_related("venue").get(pk=event.pk)
 
 
 def _existing(event: Event, email: str, user) -> Registration | None:
@@ -111,9 +111,13 @@ def _has_seat(event: Event, tier: TicketTier, code: InviteCode | None, now) -> s
     if code is not None and code.reserves_seats:
         # The code's own uses were checked; its seats were set aside within the capacity.
         return None
-    if tier.quota is not None and tier_seats_taken(tier) >= tier.quota:
+    taken = Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED).aggregate(
+        in_person=Count("id", filter=Q(tier__attendance=Attendance.IN_PERSON)),
+        in_tier=Count("id", filter=Q(tier=tier, holds_reserved_seat=False)),
+    )
+    if tier.quota is not None and taken["in_tier"] >= tier.quota:
         return "sold_out"
-    if capacity is not None and _confirmed_in_person(event) + _unused_reserved_seats(event, now) >= capacity:
+    if capacity is not None and taken["in_person"] + _unused_reserved_seats(event, now) >= capacity:
         return "capacity"
     return None
 
@@ -212,23 +216,22 @@ def _outside_window(tier: TicketTier, now) -> str:
 
 
 def _after_commit(registration: Registration, email_kind: str | None, *, render: bool = True) -> None:
-    from ..tasks import send_registration_email
+    """One background job per registration: render the ticket (if it has a seat), then send the email."""
+    from ..tasks import prepare_registration
 
-    registration_id = registration.pk
-    if registration.status == RegistrationStatus.CONFIRMED and render:
-        request_ticket(registration=registration)
-    if email_kind:
-        transaction.on_commit(lambda: send_registration_email.delay(registration_id, email_kind))
+    render = render and registration.status == RegistrationStatus.CONFIRMED
+    if render and registration.ticket_state != TicketState.PENDING:
+        Registration.objects.filter(pk=registration.pk).update(ticket_state=TicketState.PENDING, ticket_error="")
+        registration.ticket_state = TicketState.PENDING
+    if render or email_kind:
+        registration_id = registration.pk
+        transaction.on_commit(lambda: prepare_registration.delay(registration_id, render, email_kind or ""))
 
 
 def request_ticket(*, registration: Registration) -> None:
     """(Re-)render the ticket in the background once the current transaction commits."""
-    from ..tasks import render_ticket
-
-    registration_id = registration.pk
-    Registration.objects.filter(pk=registration_id).update(ticket_state=TicketState.PENDING, ticket_error="")
-    registration.ticket_state = TicketState.PENDING
-    transaction.on_commit(lambda: render_ticket.delay(registration_id))
+    registration.ticket_state = TicketState.NONE  # so that the row is marked pending
+    _after_commit(registration, None)
 
 
 def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> list[Registration]:

@@ -10,19 +10,24 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..forms import RegistrationForm
-from ..models import EventStatus, Registration, TicketState
+from ..models import PUBLIC_STATUSES, Event, EventStatus, Registration, TicketState
 from ..selectors import public_tiers, tickets_of
-from .public import _public_event
 
 
 @login_required
 def register(request, tour_slug, event_slug):
-    event = _public_event(tour_slug, event_slug)
-    existing = tickets_of(request.user).filter(event=event).exclude(status="cancelled").first()
-    if existing is not None:
+    event = get_object_or_404(
+        Event.objects.select_related("tour", "venue"),
+        tour__slug=tour_slug,
+        tour__is_public=True,
+        slug=event_slug,
+        status__in=PUBLIC_STATUSES,
+    )
+    if request.method == "GET" and tickets_of(request.user).filter(event=event).exclude(status="cancelled").exists():
         messages.info(request, _("You are already registered for this event; here is your registration."))
         return redirect("events:my_tickets")
-    tiers = public_tiers(event)
+    # Shown with their seats on the page; a POST needs only the choices, not the counts.
+    tiers = public_tiers(event) if request.method == "GET" else event.tiers.filter(visibility="public")
     initial = {"name": request.user.get_full_name(), "invite_code": request.GET.get("code", "")}
     form = RegistrationForm(request.POST or None, event=event, tiers=tiers, initial=initial)
     offer_waitlist = False
@@ -54,7 +59,6 @@ def register(request, tour_slug, event_slug):
             "form": form,
             "offer_waitlist": offer_waitlist,
             "open": event.status == EventStatus.PUBLISHED,
-            "tiers": tiers,
         },
     )
 

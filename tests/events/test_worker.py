@@ -29,3 +29,18 @@ def test_a_task_for_a_deleted_row_finishes_quietly(celery_worker):
     result = render_event_poster.delay(987654321)
     assert result.get(timeout=30) is None
     assert result.successful()
+
+
+def test_a_worker_renders_the_ticket_after_the_registration_commits(celery_worker, private_root):
+    from events.models import Registration, TicketState
+    from tests.factories import TicketTierFactory, attendee
+
+    tier = TicketTierFactory(quota=10)
+    registration = services.register_attendee(event=tier.event, tier=tier, details=attendee("欧阳娜娜"))
+    assert Registration.objects.get(pk=registration.pk).ticket_state == TicketState.PENDING
+
+    def ready():
+        return Registration.objects.filter(pk=registration.pk, ticket_state=TicketState.READY).first()
+
+    done = wait_for(ready, timeout=60)
+    assert (private_root / done.ticket_pdf.name).read_bytes().startswith(b"%PDF-")

@@ -1,0 +1,315 @@
+#!/usr/bin/env python
+"""Registration under load, against gunicorn on PostgreSQL.
+
+Measures in one run: (a) requests per second and median latency of the registration POST with N concurrent
+clients, (b) the same for a trivial Django view on the same server (/healthz), the floor, and (c) a race of many
+clients for the last seats of a tier. The last line reads:
+
+    registration: X req/s, Y× floor latency, oversold=Z
+
+Run it as `python bench/registration.py` (from the project's virtualenv) with PostgreSQL reachable; it creates
+and drops its own database. With Redis reachable, background tasks are queued there (on a queue of their own,
+emptied afterwards), as in production; without it they run in the web process and the figures say so.
+"""
+
+import argparse
+import http.client
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
+    parser.add_argument("--requests", type=int, default=480, help="registrations in the throughput phase")
+    parser.add_argument("--race", type=int, default=50, help="clients racing for the last seats")
+    parser.add_argument("--seats", type=int, default=5, help="seats left in the race")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14"))
+    return parser.parse_args()
+
+
+def reachable(url: str, default_port: int) -> bool:
+    parsed = urllib.parse.urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def recreate_database(server_url: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(server_url + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{server_url}/{name}"
+
+
+def drop_database(server_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url + "/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Client:
+    """One HTTP/1.1 keep-alive connection that records each request's latency."""
+
+    def __init__(self, port: int):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.latencies: list[float] = []
+        self.statuses: list[int] = []
+
+    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None) -> int:
+        started = time.perf_counter()
+        self.connection.request(method, path, body=body, headers=headers or {})
+        response = self.connection.getresponse()
+        response.read()
+        self.latencies.append(time.perf_counter() - started)
+        self.statuses.append(response.status)
+        return response.status
+
+
+def run_clients(count: int, work) -> tuple[list[Client], float]:
+    """Start ``count`` threads at once, each running ``work(index, client)``; return clients and wall time."""
+    clients = [None] * count
+    barrier = threading.Barrier(count + 1)
+
+    def run(index):
+        client = Client(PORT)
+        clients[index] = client
+        barrier.wait()
+        work(index, client)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return clients, time.perf_counter() - started
+
+
+def figures(clients: list[Client], wall: float) -> tuple[float, float, int]:
+    latencies = [latency for client in clients for latency in client.latencies]
+    return len(latencies) / wall, statistics.median(latencies), len(latencies)
+
+
+def setup_data(total_users: int, seats: int):
+    """An event with room for everyone, one with ``seats`` seats left, and a logged-in session per user."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from events.models import EventStatus, TicketTier
+    from tests.factories import EventFactory
+
+    big = EventFactory(
+        capacity=100_000, venue__capacity=100_000, status=EventStatus.PUBLISHED, slug="big", tour__slug="bench"
+    )
+    big_tier = TicketTier.objects.create(event=big, name="普通票", quota=100_000)
+    race = EventFactory(tour=big.tour, capacity=1000, venue__capacity=1000, status=EventStatus.PUBLISHED, slug="race")
+    race_tier = TicketTier.objects.create(event=race, name="最后几张", quota=seats)
+    User = get_user_model()
+    users = User.objects.bulk_create(
+        User(username=f"bench{i}@example.org", email=f"bench{i}@example.org", first_name=f"压测{i}")
+        for i in range(total_users)
+    )
+    sessions = []
+    for user in users:
+        user.set_unusable_password()
+    User.objects.bulk_update(users, ["password"])
+    for user in users:
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        store.create()
+        sessions.append(store.session_key)
+    return (big, big_tier), (race, race_tier), sessions
+
+
+def registration_post(tier, session: str, index: int) -> tuple[str, dict]:
+    token = secrets.token_hex(16)  # a CSRF secret of our own: cookie and form field must match
+    body = urllib.parse.urlencode(
+        {
+            "csrfmiddlewaretoken": token,
+            "tier": tier.pk,
+            "name": f"压测{index}",
+            "phone": "13800000000",
+            "privacy": "on",
+        }
+    )
+    headers = {
+        "Cookie": f"sessionid={session}; csrftoken={token}",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Host": "127.0.0.1",
+    }
+    return body, headers
+
+
+PORT = 8765
+
+
+def main():
+    global PORT
+    args = parse_args()
+    PORT = args.port
+    if not reachable(args.postgres, 5432):
+        sys.exit(f"PostgreSQL is not reachable at {args.postgres}")
+    name = f"citytour_bench_{os.getpid()}"
+    database_url = recreate_database(args.postgres, name)
+    static_root = tempfile.mkdtemp(prefix="citytour-bench-static-")
+    use_redis = reachable(args.redis, 6379)
+    queue = f"citytour-bench-{os.getpid()}"
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "DJANGO_BEHIND_PROXY": "0",
+        "CITYTOUR_STATIC_ROOT": static_root,
+        "CITYTOUR_MEDIA_ROOT": tempfile.mkdtemp(prefix="citytour-bench-media-"),
+        "CITYTOUR_PRIVATE_MEDIA_ROOT": tempfile.mkdtemp(prefix="citytour-bench-private-"),
+        "CITYTOUR_CELERY_QUEUE": queue,
+        "LOG_LEVEL": "WARNING",
+    }
+    if use_redis:
+        environment["REDIS_URL"] = args.redis
+    else:
+        environment.pop("REDIS_URL", None)
+    os.environ.update(environment)
+    if not use_redis:
+        os.environ.pop("REDIS_URL", None)
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "citytour.settings")
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    server = None
+    try:
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", verbosity=0, interactive=False)
+        total = args.requests + args.race
+        (big, big_tier), (race, race_tier), sessions = setup_data(total, args.seats)
+        connections.close_all()
+
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "citytour.wsgi",
+                "--bind",
+                f"127.0.0.1:{PORT}",
+                "--workers",
+                "2",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "8",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=environment,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if Client(PORT).request("GET", "/healthz", headers={"Host": "127.0.0.1"}) == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                sys.exit("gunicorn did not start")
+            time.sleep(0.2)
+
+        per_client = args.requests // args.clients
+
+        def warm(index, client):
+            for _ in range(20):
+                client.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+
+        run_clients(args.clients, warm)
+
+        def floor(index, client):
+            for _ in range(per_client):
+                client.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+
+        floor_clients, floor_wall = run_clients(args.clients, floor)
+        floor_rps, floor_median, floor_count = figures(floor_clients, floor_wall)
+
+        register_path = f"/tours/{big.tour.slug}/{big.slug}/register/"
+
+        def register(index, client):
+            for k in range(per_client):
+                n = index * per_client + k
+                body, headers = registration_post(big_tier, sessions[n], n)
+                client.request("POST", register_path, body=body, headers=headers)
+
+        reg_clients, reg_wall = run_clients(args.clients, register)
+        reg_rps, reg_median, reg_count = figures(reg_clients, reg_wall)
+        statuses = [status for client in reg_clients for status in client.statuses]
+        ok = statuses.count(302)
+
+        race_path = f"/tours/{race.tour.slug}/{race.slug}/register/"
+
+        def race_for_seats(index, client):
+            n = args.requests + index
+            body, headers = registration_post(race_tier, sessions[n], n)
+            client.request("POST", race_path, body=body, headers=headers)
+
+        run_clients(args.race, race_for_seats)
+        from events.models import Registration
+
+        sold = Registration.objects.filter(tier=race_tier, status="confirmed").count()
+        registered_big = Registration.objects.filter(tier=big_tier, status="confirmed").count()
+        connections.close_all()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        if use_redis:
+            import redis
+
+            redis.Redis.from_url(args.redis).delete(queue)
+        drop_database(args.postgres, name)
+
+    tasks = f"tasks queued on Redis ({queue})" if use_redis else "tasks run in the web process (no Redis)"
+    print(f"server: gunicorn, 2 workers × 8 threads, PostgreSQL; {tasks}")
+    print(
+        f"floor (GET /healthz): {floor_count} requests, {args.clients} clients, {floor_rps:.0f} req/s, "
+        f"median {floor_median * 1000:.2f} ms"
+    )
+    print(
+        f"registration (POST register): {reg_count} requests, {args.clients} clients, {reg_rps:.0f} req/s, "
+        f"median {reg_median * 1000:.2f} ms, {ok} redirected to the tickets page, {registered_big} rows"
+    )
+    print(f"race: {args.race} clients for the last {args.seats} seats, {sold} sold")
+    print(
+        f"registration: {reg_rps:.0f} req/s, {reg_median / floor_median:.1f}× floor latency, "
+        f"oversold={max(0, sold - args.seats)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
