@@ -26,6 +26,27 @@ def normalize_image(upload, *, max_bytes: int, max_side: int, square: bool = Fal
             % {"size": filesizeformat(upload.size), "limit": filesizeformat(max_bytes)},
             code="too_large",
         )
+    image = _open_checked(upload)
+    image = ImageOps.exif_transpose(image)
+    if square:
+        image = ImageOps.fit(image, (min(image.size),) * 2)
+    image.thumbnail((max_side, max_side), Image.LANCZOS)
+    if image.mode in ("RGBA", "LA", "P"):
+        image = image.convert("RGBA")
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image, mask=image.getchannel("A"))
+        image = background
+    elif image.mode != "RGB":
+        image = image.convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=86, optimize=True, progressive=True)
+    name = (Path(upload.name or "image").stem[:80] or "image") + ".jpg"
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def _open_checked(upload) -> Image.Image:
+    """Open and fully decode an upload, or raise a translated ValidationError: not an image, a format we do not
+    take, too many pixels (decompression bombs included), or damaged."""
     upload.seek(0)
     try:
         with warnings.catch_warnings():
@@ -48,21 +69,7 @@ def normalize_image(upload, *, max_bytes: int, max_side: int, square: bool = Fal
             code="invalid",
         ) from None
 
-    image = ImageOps.exif_transpose(image)
-    if square:
-        image = ImageOps.fit(image, (min(image.size),) * 2)
-    image.thumbnail((max_side, max_side), Image.LANCZOS)
-    if image.mode in ("RGBA", "LA", "P"):
-        image = image.convert("RGBA")
-        background = Image.new("RGB", image.size, "white")
-        background.paste(image, mask=image.getchannel("A"))
-        image = background
-    elif image.mode != "RGB":
-        image = image.convert("RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=86, optimize=True, progressive=True)
-    name = (Path(upload.name or "image").stem[:80] or "image") + ".jpg"
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+    return image
 
 
 class NormalizedImageField(forms.FileField):
@@ -78,3 +85,33 @@ class NormalizedImageField(forms.FileField):
         if upload is None:
             return None
         return normalize_image(upload, max_bytes=self.max_bytes, max_side=self.max_side, square=self.square)
+
+
+def normalize_logo(upload, *, max_bytes: int = 10 * 1024 * 1024) -> tuple[SimpleUploadedFile, SimpleUploadedFile]:
+    """A logo as two PNGs that keep its transparency: print size (at most 3000 px) and web size (at most 400 px).
+
+    SVG is refused: a vector file can carry scripts, and we do not sanitize it.
+    """
+    name = (upload.name or "").lower()
+    upload.seek(0)
+    head = upload.read(512).lstrip()
+    upload.seek(0)
+    if name.endswith((".svg", ".svgz")) or head.startswith((b"<?xml", b"<svg")):
+        raise ValidationError(_("SVG logos are not accepted: upload the logo as PNG, JPEG or WebP."), code="svg")
+    if upload.size > max_bytes:
+        raise ValidationError(
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(max_bytes)},
+            code="too_large",
+        )
+    image = _open_checked(upload)
+    image = ImageOps.exif_transpose(image).convert("RGBA")
+    stem = Path(upload.name or "logo").stem[:80] or "logo"
+    files = []
+    for suffix, side in (("print", 3000), ("web", 400)):
+        copy = image.copy()
+        copy.thumbnail((side, side), Image.LANCZOS)
+        buffer = io.BytesIO()
+        copy.save(buffer, format="PNG", optimize=True)
+        files.append(SimpleUploadedFile(f"{stem}-{suffix}.png", buffer.getvalue(), content_type="image/png"))
+    return files[0], files[1]

@@ -15,6 +15,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from citytour.fonts import FontMissing, register_reportlab_font
+from sponsors.selectors import ticket_sponsors
 
 from .models import Registration, TicketState
 
@@ -92,6 +93,8 @@ def draw_ticket(registration: Registration) -> bytes:
         pdf.setFont(font, 9)
         pdf.drawString(margin, y, tier.display_name)
 
+        _draw_sponsor_logos(pdf, ticket_sponsors(event), margin, 58 * mm, inner, font)
+
         qr_size = 42 * mm
         pdf.drawImage(_qr_image(registration.ticket_secret), (width - qr_size) / 2, 14 * mm, qr_size, qr_size)
         pdf.setFont(font, 10)
@@ -101,6 +104,22 @@ def draw_ticket(registration: Registration) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def _draw_sponsor_logos(pdf, sponsors, x: float, y: float, width: float, font: str) -> None:
+    """The logos of the sponsors whose tier puts them on the ticket, in a row (as many as fit)."""
+    if not sponsors:
+        return
+    pdf.setFont(font, 6)
+    pdf.setFillColor(INK)
+    pdf.drawString(x, y + 9 * mm, "赞助 · Sponsors")
+    slot = min(width / len(sponsors), 24 * mm)
+    for index, sponsor in enumerate(sponsors[: int(width // (12 * mm))]):
+        with sponsor.logo_web.open("rb") as logo:
+            reader = ImageReader(io.BytesIO(logo.read()))
+        pdf.drawImage(
+            reader, x + index * slot, y, slot - 2 * mm, 8 * mm, preserveAspectRatio=True, mask="auto", anchor="sw"
+        )
 
 
 def render_ticket(*, registration: Registration) -> None:

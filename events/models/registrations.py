@@ -124,6 +124,15 @@ class InviteCode(models.Model):
         default=False,
         help_text=_("Set its uses aside outside the tier's public seats (within the event's capacity)."),
     )
+    sponsorship = models.ForeignKey(
+        "sponsors.Sponsorship",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invite_codes",
+        verbose_name=_("sponsorship"),
+        editable=False,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

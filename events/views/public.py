@@ -2,6 +2,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from speakers.selectors import open_cfp
+from sponsors.selectors import partners_by_role, sponsors_by_tier
 
 from ..calendars import agenda_calendar
 from ..models import PUBLIC_STATUSES, Event
@@ -30,7 +31,14 @@ def _tour_page(request, tour):
     return render(
         request,
         "events/tour.html",
-        {"tour": tour, "events": public_events(tour), "cities": cities_with_public_events(tour), "cfp": open_cfp(tour)},
+        {
+            "tour": tour,
+            "events": public_events(tour),
+            "cities": cities_with_public_events(tour),
+            "cfp": open_cfp(tour),
+            "sponsors": sponsors_by_tier(tour),
+            "partners": partners_by_role(tour),
+        },
     )
 
 
@@ -55,6 +63,8 @@ def event_detail(request, tour_slug, event_slug):
             "agenda": agenda_for_event(event),
             "cfp": open_cfp(event.tour),
             "tiers": public_tiers(event),
+            "sponsors": sponsors_by_tier(event.tour, event),
+            "partners": partners_by_role(event.tour, event),
         },
     )
 

@@ -1,0 +1,162 @@
+"""Organizers' screens for sponsors and partners, and the sponsorship pipeline."""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+
+from citytour.admin import ScopedInline
+from events.admin import OrganizerAdmin
+from events.models import Event, Tour
+
+from . import services
+from .forms import PartnerForm, PartnershipForm, SponsorForm
+from .models import FulfilmentItem, Partner, Partnership, Sponsor, Sponsorship, SponsorshipTier, TierBenefit
+from .selectors import pipeline
+
+
+class TourScoped(OrganizerAdmin):
+    """Rows of a tour; rows of one city's event only for that city's team (and the tour admins)."""
+
+    def scope_queryset(self, queryset, request):
+        scope = self.scope(request)
+        tour_level = Q(tour_id__in=scope.tour_ids, event__isnull=True)
+        return queryset.filter(tour_level | scope.tour_city_q("event__tour", "event__city"))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            scope = self.scope(request)
+            if db_field.name == "tour":
+                kwargs["queryset"] = Tour.objects.filter(id__in=scope.tour_ids)
+            elif db_field.name == "event":
+                kwargs["queryset"] = Event.objects.filter(scope.tour_city_q()).select_related("city")
+            elif db_field.name == "tier":
+                kwargs["queryset"] = SponsorshipTier.objects.filter(tour_id__in=scope.tour_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class TierBenefitInline(ScopedInline, admin.TabularInline):
+    model = TierBenefit
+    extra = 0
+
+
+@admin.register(SponsorshipTier)
+class SponsorshipTierAdmin(OrganizerAdmin):
+    list_display = ["name", "name_en", "tour", "price", "places", "position"]
+    list_filter = ["tour"]
+    inlines = [TierBenefitInline]
+
+    def scope_queryset(self, queryset, request):
+        return queryset.filter(tour_id__in=self.scope(request).tour_ids)
+
+    def _tour_admin(self, request, obj=None) -> bool:
+        admin_tours = self.scope(request).admin_tour_ids
+        return request.user.is_superuser or (bool(admin_tours) if obj is None else obj.tour_id in admin_tours)
+
+    def has_add_permission(self, request):
+        return self._tour_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._tour_admin(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "tour" and not request.user.is_superuser:
+            kwargs["queryset"] = Tour.objects.filter(id__in=self.scope(request).admin_tour_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Sponsor)
+class SponsorAdmin(OrganizerAdmin):
+    form = SponsorForm
+    list_display = ["name", "name_en", "website", "contact_name", "contact_email"]
+    search_fields = ["name", "name_en", "contact_name", "contact_email"]
+
+    def scope_queryset(self, queryset, request):
+        # A new company is everyone's prospect; a company with deals belongs to the tours it deals with.
+        scope = self.scope(request)
+        return queryset.filter(Q(sponsorships__isnull=True) | Q(sponsorships__tour_id__in=scope.tour_ids)).distinct()
+
+
+class FulfilmentInline(ScopedInline, admin.TabularInline):
+    model = FulfilmentItem
+    extra = 0
+    fields = ["kind", "quantity", "owner", "done", "notes"]
+    readonly_fields = ["kind", "quantity"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # items come from the tier's benefits when the deal is signed
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "owner":
+            # The people who can deliver: the tour's admins and city teams.
+            tours = (
+                Tour.objects.all()
+                if request.user.is_superuser
+                else Tour.objects.filter(id__in=self.admin_site._registry[Sponsorship].scope(request).tour_ids)
+            )
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(Q(administered_tours__in=tours) | Q(city_teams__tour__in=tours))
+                .distinct()
+                .order_by("email")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Sponsorship)
+class SponsorshipAdmin(TourScoped):
+    list_display = ["sponsor", "tier", "tour", "event", "status", "amount", "signed_at"]
+    list_filter = ["tour", "status", "tier", "event__city"]
+    search_fields = ["sponsor__name", "sponsor__name_en", "notes"]
+    list_select_related = ["sponsor", "tier", "tour", "event__city"]
+    inlines = [FulfilmentInline]
+    autocomplete_fields = ["sponsor"]
+
+    def save_model(self, request, obj, form, change):
+        services.save_sponsorship(sponsorship=obj)
+
+    def get_urls(self):
+        return [
+            path("pipeline/", self.admin_site.admin_view(self.pipeline_view), name="sponsors_pipeline"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "pipeline_url": reverse("admin:sponsors_pipeline")}
+        return super().changelist_view(request, extra_context)
+
+    def pipeline_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        tour_ids = Tour.objects.values("id") if request.user.is_superuser else self.scope(request).tour_ids
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Sponsorship pipeline"),
+            "opts": self.model._meta,
+            **pipeline(tour_ids),
+        }
+        return TemplateResponse(request, "admin/sponsors/pipeline.html", context)
+
+
+@admin.register(Partner)
+class PartnerAdmin(OrganizerAdmin):
+    form = PartnerForm
+    list_display = ["name", "name_en", "website"]
+    search_fields = ["name", "name_en"]
+
+    def scope_queryset(self, queryset, request):
+        return queryset
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(TourScoped):
+    form = PartnershipForm
+    list_display = ["partner", "role", "tour", "event", "promised"]
+    list_filter = ["tour", "role"]
+    list_select_related = ["partner", "tour", "event"]

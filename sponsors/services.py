@@ -1,0 +1,66 @@
+"""Writes for sponsors: the pipeline, what signing a deal sets in motion, and logo uploads."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from events.models import Event, EventStatus, InviteChannel, TicketTier, TierVisibility
+from events.services import create_invite_codes
+
+from .models import COMMITTED_STATUSES, BenefitKind, FulfilmentItem, Sponsorship
+
+
+@transaction.atomic
+def save_sponsorship(*, sponsorship: Sponsorship) -> Sponsorship:
+    """Save a deal; when it is signed (or paid), its benefits become items to deliver and its comp tickets
+    become invite codes — once, however often it is saved."""
+    sponsorship.full_clean()
+    if sponsorship.status in COMMITTED_STATUSES and sponsorship.signed_at is None:
+        sponsorship.signed_at = timezone.now()
+    sponsorship.save()
+    if sponsorship.status in COMMITTED_STATUSES:
+        _create_fulfilment(sponsorship)
+        _create_comp_codes(sponsorship)
+    return sponsorship
+
+
+def _create_fulfilment(sponsorship: Sponsorship) -> None:
+    existing = set(sponsorship.fulfilment.values_list("kind", flat=True))
+    FulfilmentItem.objects.bulk_create(
+        FulfilmentItem(sponsorship=sponsorship, kind=benefit.kind, quantity=benefit.quantity)
+        for benefit in sponsorship.tier.benefits.all()
+        if benefit.kind not in existing
+    )
+
+
+def _comp_tier(event: Event) -> TicketTier | None:
+    """The tier comp tickets unlock: the event's first public in-person tier, else its first in-person one."""
+    in_person = event.tiers.filter(attendance="in_person").order_by("position", "id")
+    return in_person.filter(visibility=TierVisibility.PUBLIC).first() or in_person.first()
+
+
+def _create_comp_codes(sponsorship: Sponsorship) -> None:
+    comp = sponsorship.tier.benefits.filter(kind=BenefitKind.COMP_TICKETS).first()
+    if comp is None:
+        return
+    events = (
+        [sponsorship.event]
+        if sponsorship.event_id
+        else list(sponsorship.tour.events.exclude(status=EventStatus.CANCELLED))
+    )
+    for event in events:
+        if sponsorship.invite_codes.filter(event=event).exists():
+            continue  # created when the deal was first signed
+        tier = _comp_tier(event)
+        if tier is None:
+            continue  # the event has no tiers yet; signing again later creates its codes
+        codes = create_invite_codes(
+            event=event,
+            tier=tier,
+            channel=InviteChannel.SPONSOR,
+            count=1,
+            max_uses=comp.quantity,
+            label=sponsorship.sponsor.name,
+        )
+        for code in codes:
+            code.sponsorship = sponsorship
+            code.save(update_fields=["sponsorship"])
