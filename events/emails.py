@@ -9,7 +9,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import Attendance, Event, Registration, RegistrationStatus
+from .models import Attendance, Event, EventStatus, Registration, RegistrationStatus
+
+# Cancelled, draft and finished events send no reminder.
+REMINDED_STATUSES = (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED)
 
 KINDS = ("confirmed", "waitlisted", "promoted", "reminder")
 
@@ -38,7 +41,7 @@ def registrations_due_a_reminder(now=None):
     """Confirmed registrations of events that start tomorrow (in Shanghai) and have no reminder yet."""
     now = timezone.localtime(now or timezone.now())
     tomorrow = now.date() + dt.timedelta(days=1)
-    events = Event.objects.filter(start__date=tomorrow)
+    events = Event.objects.filter(start__date=tomorrow, status__in=REMINDED_STATUSES)
     return Registration.objects.filter(
         Q(event__in=events), status=RegistrationStatus.CONFIRMED, reminder_sent_at__isnull=True
     ).select_related("event__venue", "event__city", "event__tour", "tier")

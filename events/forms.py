@@ -6,8 +6,13 @@ from .services import AttendeeDetails
 
 
 class RegistrationForm(forms.Form):
+    # Not required: an invite code alone chooses its own tier.
     tier = forms.ModelChoiceField(
-        label=_("ticket"), queryset=TicketTier.objects.none(), widget=forms.RadioSelect, empty_label=None
+        label=_("ticket"),
+        queryset=TicketTier.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        required=False,
     )
     invite_code = forms.CharField(
         label=_("invite code"),

@@ -1,3 +1,4 @@
+import logging
 from smtplib import SMTPException
 
 from celery import shared_task
@@ -7,6 +8,8 @@ from . import emails
 from .models import Event, Registration
 from .posters import render_poster
 from .tickets import render_ticket as render_ticket_pdf
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
@@ -33,8 +36,13 @@ def render_ticket(registration_id: int) -> None:
 def prepare_registration(registration_id: int, render: bool, email_kind: str) -> None:
     """After a registration commits: its ticket, then its email (sent on its own, so a mail outage retries only
     the email)."""
-    if render:
-        render_ticket(registration_id)
+    try:
+        if render:
+            render_ticket(registration_id)
+    except Exception as error:
+        # The ticket failed (the page says so, the code still works at the door); the email goes out anyway.
+        logger.exception("ticket %s could not be rendered", registration_id)
+        Registration.objects.filter(pk=registration_id).update(ticket_state="failed", ticket_error=str(error)[:500])
     if email_kind:
         send_registration_email.delay(registration_id, email_kind)
 
@@ -62,8 +70,9 @@ def send_event_reminders() -> int:
         try:
             emails.send_registration_email(registration, "reminder")
         except (SMTPException, OSError):
-            # Give the claim back so that the next run tries again.
+            # Give the claim back so that the next run tries again, and go on with the others.
+            logger.exception("reminder for registration %s failed", registration.pk)
             Registration.objects.filter(pk=registration.pk).update(reminder_sent_at=None)
-            raise
+            continue
         sent += 1
     return sent

@@ -367,6 +367,14 @@ class EventAdmin(EventRegistrationMixin, TourCityScopedAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        # A raised quota or capacity gives its seats to the people waiting, before anyone new takes them.
+        for registration in services.promote_after_change(event=form.instance):
+            self.message_user(
+                request,
+                gettext("%(name)s moved from the waiting list to “%(tier)s”.")
+                % {"name": registration.name, "tier": registration.tier.display_name},
+                messages.SUCCESS,
+            )
         for warning in agenda_warnings(form.instance):
             self.message_user(request, warning, messages.WARNING)
 

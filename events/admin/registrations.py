@@ -218,6 +218,15 @@ class RegistrationAdmin(EventScopedAdmin):
     def has_add_permission(self, request):
         return False  # people register on the site, or come in by CSV import
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "heard_from":
+            kwargs["queryset"] = (
+                ReferralChannel.objects.all()
+                if request.user.is_superuser
+                else (ReferralChannel.objects.filter(tour_id__in=self.scope(request).tour_ids))
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     @admin.display(description=_("channel"), ordering="invite_code__channel")
     def channel_name(self, obj):
         return obj.invite_code.get_channel_display() if obj.invite_code_id else gettext("public")
@@ -271,11 +280,59 @@ class InviteCodeAdmin(EventScopedAdmin):
         "expires_at",
         "reserves_seats",
     ]
-    list_filter = ["event", "channel", "reserves_seats"]
+    list_filter = [("event", admin.RelatedOnlyFieldListFilter), "channel", "reserves_seats"]
     search_fields = ["code", "label"]
     list_select_related = ["event", "tier"]
-    readonly_fields = ["code"]
     fields = ["event", "tier", "channel", "label", "code", "max_uses", "expires_at", "reserves_seats"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # What a code claims (its event, tier, uses, reservation) is set once, through the service that checks
+        # the capacity; afterwards only who it is for and when it expires change.
+        return ["code"] if obj is None else ["code", "event", "tier", "max_uses", "reserves_seats"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "tier":
+            tiers = TicketTier.objects.select_related("event")
+            if not request.user.is_superuser:
+                tiers = tiers.filter(self.scope(request).tour_city_q("event__tour", "event__city"))
+            kwargs["queryset"] = tiers
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        if obj is not None:
+            return form_class
+
+        class NewCodeForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                event, tier = cleaned.get("event"), cleaned.get("tier")
+                if event and tier and tier.event_id != event.id:
+                    self.add_error("tier", gettext("This tier belongs to another event."))
+                elif event and tier and cleaned.get("reserves_seats") and cleaned.get("max_uses"):
+                    try:
+                        services.check_reservation(event=event, tier=tier, seats=cleaned["max_uses"])
+                    except ValidationError as error:
+                        self.add_error("max_uses", error.messages)
+                return cleaned
+
+        return NewCodeForm
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        [created] = services.create_invite_codes(
+            event=obj.event,
+            tier=obj.tier,
+            channel=obj.channel,
+            count=1,
+            label=obj.label,
+            max_uses=obj.max_uses,
+            expires_at=obj.expires_at,
+            reserves_seats=obj.reserves_seats,
+        )
+        obj.pk, obj.code = created.pk, created.code
 
     def get_queryset(self, request):
         active = ~Q(registrations__status=RegistrationStatus.CANCELLED)

@@ -29,6 +29,7 @@ class CheckInResult:
         return {
             "ok": self.ok,
             "message": self.message,
+            "unknown": registration is None,
             "name": registration.name if registration else "",
             "tier": registration.tier.display_name if registration else "",
             "company": registration.company if registration else "",
@@ -39,7 +40,7 @@ class CheckInResult:
 
 
 def _find(value: str) -> Registration | None:
-    value = value.strip()
+    value = value.replace("\x00", "").strip()
     if not value:
         return None
     return (
@@ -64,10 +65,13 @@ def check_in(*, event: Event, value: str, by) -> CheckInResult:
         return CheckInResult(False, _("On the waiting list: no seat yet."), registration)
     if registration.tier.attendance == Attendance.ONLINE:
         return CheckInResult(False, _("An online registration: it has no seat at the venue."), registration)
-    claimed = Registration.objects.filter(pk=registration.pk, checked_in_at__isnull=True).update(
-        checked_in_at=timezone.now(), checked_in_by=by
-    )
-    registration.refresh_from_db(fields=["checked_in_at", "checked_in_by"])
+    # One conditional UPDATE: of two scans at once, or a scan racing a cancellation, exactly one wins.
+    claimed = Registration.objects.filter(
+        pk=registration.pk, checked_in_at__isnull=True, status=RegistrationStatus.CONFIRMED
+    ).update(checked_in_at=timezone.now(), checked_in_by=by)
+    registration.refresh_from_db(fields=["checked_in_at", "checked_in_by", "status"])
+    if not claimed and registration.status == RegistrationStatus.CANCELLED:
+        return CheckInResult(False, _("This registration was cancelled."), registration)
     if not claimed:
         who = registration.checked_in_by
         return CheckInResult(
@@ -90,7 +94,7 @@ def formats_time(value) -> str:
 
 
 def search_registrations(*, event: Event, query: str, limit: int = 20) -> list[Registration]:
-    query = query.strip()
+    query = query.replace("\x00", "").strip()
     if len(query) < 2:
         return []
     return list(

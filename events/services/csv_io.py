@@ -23,7 +23,7 @@ class _Echo:
 def export_rows(event: Event) -> Iterator[str]:
     """CSV lines (UTF-8 with a BOM, so that Excel shows Chinese), one registration at a time."""
     questions = list(event.questions.all())
-    writer = csv.writer(_Echo())
+    writer = _SafeWriter(csv.writer(_Echo()))
     yield "\ufeff"
     yield writer.writerow(
         [
@@ -75,6 +75,21 @@ def export_rows(event: Event) -> Iterator[str]:
         )
 
 
+class _SafeWriter:
+    """Writes cells that a spreadsheet would run as formulas (=, +, -, @ …) as plain text."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, row):
+        return self.writer.writerow([_defused(cell) for cell in row])
+
+
+def _defused(cell):
+    text = str(cell)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _local(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
@@ -113,7 +128,10 @@ def import_registrations(*, event: Event, data: bytes) -> list[Registration]:
     errors, created = [], []
     with transaction.atomic():
         for line, raw in enumerate(reader, start=2):
-            row = {(key or "").strip().lower(): (value or "").strip() for key, value in raw.items()}
+            if None in raw:  # DictReader puts cells beyond the header under the key None
+                errors.append(RowError(line, raw.get("email", ""), _("This row has more cells than the header.")))
+                continue
+            row = {(key or "").strip().lower(): (value or "").replace("\x00", "").strip() for key, value in raw.items()}
             email = row.get("email", "")
             tier = tiers.get(row.get("tier", "")) if row.get("tier") else default_tier
             if tier is None:

@@ -125,7 +125,7 @@ def _has_seat(event: Event, tier: TicketTier, code: InviteCode | None, now) -> s
 def register_attendee(
     *,
     event: Event,
-    tier: TicketTier,
+    tier: TicketTier | None,
     details: AttendeeDetails,
     user=None,
     invite_code: str = "",
@@ -139,6 +139,10 @@ def register_attendee(
     ``notify=False`` sends no confirmation email; ``render=False`` leaves the ticket to be rendered when its owner
     first asks for it (for bulk imports).
     """
+    if tier is not None and Registration.objects.filter(tier=tier, status=RegistrationStatus.WAITLISTED).exists():
+        # Seats freed since the last promotion (a raised capacity, an expired reservation) go to those waiting,
+        # in a transaction of its own: a refusal below must not undo their promotion.
+        promote_after_change(event=event)
     with transaction.atomic():
         event = _lock_event(event)
         now = timezone.now()
@@ -152,6 +156,8 @@ def register_attendee(
         code = _resolve_code(event, invite_code, now) if invite_code.strip() else None
         if code is not None:
             tier = code.tier
+        if tier is None:
+            raise RegistrationError(_("Choose a ticket."), code="no_tier")
         tier = TicketTier.objects.get(pk=tier.pk)
         if tier.event_id != event.id:
             raise RegistrationError(_("This ticket tier belongs to another event."), code="other_event")
@@ -162,6 +168,8 @@ def register_attendee(
 
         status = RegistrationStatus.CONFIRMED
         shortage = _has_seat(event, tier, code, now)
+        if not shortage and not (code and code.reserves_seats) and _others_waiting(tier):
+            shortage = "sold_out"  # the people in line go first
         if shortage:
             if not join_waitlist:
                 if shortage == "capacity":
@@ -206,6 +214,10 @@ def register_attendee(
         return registration
 
 
+def _others_waiting(tier: TicketTier) -> bool:
+    return Registration.objects.filter(tier=tier, status=RegistrationStatus.WAITLISTED).exists()
+
+
 def _outside_window(tier: TicketTier, now) -> str:
     if tier.sale_starts and now < tier.sale_starts:
         return _("Sales for “%(tier)s” open on %(date)s.") % {
@@ -225,7 +237,10 @@ def _after_commit(registration: Registration, email_kind: str | None, *, render:
         registration.ticket_state = TicketState.PENDING
     if render or email_kind:
         registration_id = registration.pk
-        transaction.on_commit(lambda: prepare_registration.delay(registration_id, render, email_kind or ""))
+        # robust: a failure to queue (or, without a broker, to render) is logged and never undoes the registration.
+        transaction.on_commit(
+            lambda: prepare_registration.delay(registration_id, render, email_kind or ""), robust=True
+        )
 
 
 def request_ticket(*, registration: Registration) -> None:
@@ -262,11 +277,13 @@ def cancel_registration(*, registration: Registration) -> Registration:
     registration = Registration.objects.select_related("tier").get(pk=registration.pk)
     if registration.status == RegistrationStatus.CANCELLED:
         return registration
-    if registration.checked_in_at:
+    # Conditional, like the check-in's own UPDATE: a ticket used at the door at this moment is not cancelled.
+    cancelled = Registration.objects.filter(pk=registration.pk, checked_in_at__isnull=True).update(
+        status=RegistrationStatus.CANCELLED, cancelled_at=timezone.now()
+    )
+    if not cancelled:
         raise RegistrationError(_("This ticket was already used at the door."), code="checked_in")
-    registration.status = RegistrationStatus.CANCELLED
-    registration.cancelled_at = timezone.now()
-    registration.save(update_fields=["status", "cancelled_at"])
+    registration.refresh_from_db()
     promote_waiting_list(event=event)
     return registration
 
@@ -279,6 +296,12 @@ def save_tier(*, tier: TicketTier) -> TicketTier:
     tier.save()
     promote_waiting_list(event=event, tier=tier)
     return tier
+
+
+@transaction.atomic
+def promote_after_change(*, event: Event) -> list[Registration]:
+    """After organizers change quotas or the capacity: give any freed seats to the people waiting."""
+    return promote_waiting_list(event=_lock_event(event))
 
 
 @transaction.atomic
@@ -320,19 +343,21 @@ def create_invite_codes(
     ]
     for code in codes:
         code.full_clean(exclude=["code"])
-    if reserves_seats and tier.attendance == Attendance.IN_PERSON and event.effective_capacity is not None:
-        now = timezone.now()
-        held = _confirmed_in_person(event) + _unused_reserved_seats(event, now)
-        if held + count * max_uses > event.effective_capacity:
-            raise ValidationError(
-                _("Not enough free seats to reserve %(wanted)s: %(free)s of %(capacity)s are free.")
-                % {
-                    "wanted": count * max_uses,
-                    "free": max(event.effective_capacity - held, 0),
-                    "capacity": event.effective_capacity,
-                }
-            )
+    if reserves_seats:
+        check_reservation(event=event, tier=tier, seats=count * max_uses)
     return InviteCode.objects.bulk_create(codes)
+
+
+def check_reservation(*, event: Event, tier: TicketTier, seats: int) -> None:
+    """Refuse to set ``seats`` aside when the event's capacity does not have them free."""
+    if tier.attendance != Attendance.IN_PERSON or event.effective_capacity is None:
+        return
+    held = _confirmed_in_person(event) + _unused_reserved_seats(event, timezone.now())
+    if held + seats > event.effective_capacity:
+        raise ValidationError(
+            _("Not enough free seats to reserve %(wanted)s: %(free)s of %(capacity)s are free.")
+            % {"wanted": seats, "free": max(event.effective_capacity - held, 0), "capacity": event.effective_capacity}
+        )
 
 
 def registration_figures(event: Event) -> dict:

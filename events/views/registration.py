@@ -67,8 +67,9 @@ def register(request, tour_slug, event_slug):
 def my_tickets(request):
     registrations = list(tickets_of(request.user))
     for registration in registrations:
-        # A ticket never rendered (a bulk import) or whose rendering failed is prepared now that someone asks.
-        if registration.status == "confirmed" and registration.ticket_state in (TicketState.NONE, TicketState.FAILED):
+        # A ticket never rendered (a bulk import) is prepared now that its owner asks; a failed one is shown as
+        # failed (the organizers retry it from the admin) rather than retried on every refresh.
+        if registration.status == "confirmed" and registration.ticket_state == TicketState.NONE:
             services.request_ticket(registration=registration)
     return render(request, "events/my_tickets.html", {"registrations": registrations})
 

@@ -25,13 +25,15 @@
     refreshCounts();
   }
 
-  async function checkIn(value) {
+  async function checkIn(value, ifUnknown) {
     const body = new URLSearchParams({ code: value });
     try {
       const response = await fetch(form.dataset.scanUrl, {
         method: "POST", body, headers: { "X-CSRFToken": csrf }, credentials: "same-origin",
       });
-      show(await response.json());
+      const answer = await response.json();
+      show(answer);
+      if (answer.unknown && ifUnknown) ifUnknown();
     } catch (error) {
       show({ ok: false, message: texts.failed });
     }
@@ -61,9 +63,10 @@
     event.preventDefault();
     const value = input.value.trim();
     if (!value) return;
-    // A ticket code is 8 letters and digits; anything else is a search by name, phone or email.
-    if (/^[0-9A-Za-z_-]{8}$/.test(value) || value.length > 20) {
-      checkIn(value);
+    // A typed ticket code (8 characters of the code alphabet) or a scanned secret checks in; anything else —
+    // a name, a phone number, an email address — searches, and so does a code that turns out to be unknown.
+    if (/^[2-9A-HJKMNP-Za-hjkmnp-z]{8}$/.test(value) || /^[A-Za-z0-9_-]{30,}$/.test(value)) {
+      checkIn(value, function () { search(value); });
       matches.replaceChildren();
     } else {
       search(value);

@@ -112,3 +112,23 @@ def test_a_waiting_list_promotion_racing_new_registrations_never_oversells():
     assert first_in_line.status == RegistrationStatus.CONFIRMED  # the freed seat went to the one waiting
     assert Registration.objects.filter(tier=tier, status=RegistrationStatus.CONFIRMED).count() == 5
     assert codes(outcomes[1:]) == ["sold_out"] * 29
+
+
+def test_a_check_in_racing_a_cancellation_ends_one_way_or_the_other():
+    tier = TicketTierFactory(event=EventFactory(capacity=200, venue__capacity=200), quota=1)
+    registration = services.register_attendee(event=tier.event, tier=tier, details=attendee())
+    waiting = services.register_attendee(event=tier.event, tier=tier, details=attendee(), join_waitlist=True)
+
+    def work(i):
+        if i % 2:
+            return services.check_in(event=tier.event, value=registration.ticket_code, by=None)
+        return services.cancel_registration(registration=registration)
+
+    race(work, count=20)
+    registration.refresh_from_db()
+    waiting.refresh_from_db()
+    if registration.status == RegistrationStatus.CANCELLED:
+        assert registration.checked_in_at is None and waiting.status == RegistrationStatus.CONFIRMED
+    else:
+        assert registration.checked_in_at is not None and waiting.status == RegistrationStatus.WAITLISTED
+    assert Registration.objects.filter(tier=tier, status=RegistrationStatus.CONFIRMED).count() == 1
