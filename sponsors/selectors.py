@@ -50,15 +50,14 @@ def pipeline(tour_ids) -> dict:
     """Totals per status and per city (whole-tour deals under their own heading), and the benefits still owed."""
     deals = Sponsorship.objects.filter(tour_id__in=tour_ids)
     per_status = {
-        row["status"]: row
-        for row in deals.values("status").annotate(count=Count("id"), amount=Sum("amount")).order_by()
+        row["status"]: row for row in deals.values("status").annotate(count=Count("id"), total=Sum("amount")).order_by()
     }
     statuses = [
         {
             "status": status,
             "label": label,
             "count": per_status.get(status, {}).get("count", 0),
-            "amount": per_status.get(status, {}).get("amount") or Decimal(0),
+            "amount": per_status.get(status, {}).get("total") or Decimal(0),
         }
         for status, label in SponsorshipStatus.choices
     ]
@@ -66,7 +65,7 @@ def pipeline(tour_ids) -> dict:
         deals.exclude(status=SponsorshipStatus.LOST)
         .values("event__city__name_zh", "event__city__name_en")
         .annotate(
-            count=Count("id"), amount=Sum("amount"), committed=Sum("amount", filter=Q(status__in=COMMITTED_STATUSES))
+            count=Count("id"), total=Sum("amount"), committed=Sum("amount", filter=Q(status__in=COMMITTED_STATUSES))
         )
         .order_by("event__city__position")
     )

@@ -1,0 +1,239 @@
+"""Sponsors: logos checked and kept at two sizes, the pipeline, benefits to deliver, comp tickets, public pages."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from PIL import Image
+from pypdf import PdfReader
+
+from events import services as event_services
+from events.models import InviteCode
+from sponsors import services
+from sponsors.models import (
+    BenefitKind,
+    FulfilmentItem,
+    Partner,
+    Partnership,
+    Sponsor,
+    Sponsorship,
+    SponsorshipTier,
+    TierBenefit,
+)
+from sponsors.selectors import pipeline
+from tests.factories import CityFactory, CityTeamMemberFactory, EventFactory, TicketTierFactory, UserFactory, attendee
+
+pytestmark = pytest.mark.django_db
+
+
+def png(size=(1200, 600), mode="RGBA") -> bytes:
+    image = Image.new(mode, size, (200, 30, 60, 0) if mode == "RGBA" else "red")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def tour_admin():
+    event = EventFactory()
+    user = UserFactory(is_staff=True)
+    event.tour.admins.add(user)
+    return user, event
+
+
+def admin_client(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def post_sponsor(user, logo):
+    return admin_client(user).post(reverse("admin:sponsors_sponsor_add"), {"name": "星河数据", "logo": logo})
+
+
+def test_a_logo_is_kept_at_print_and_web_size_with_its_transparency(tour_admin, media_root):
+    user, _event = tour_admin
+    response = post_sponsor(user, SimpleUploadedFile("logo.png", png((3600, 1200)), content_type="image/png"))
+    assert response.status_code == 302
+    sponsor = Sponsor.objects.get()
+    print_size = Image.open(media_root / sponsor.logo.name)
+    web_size = Image.open(media_root / sponsor.logo_web.name)
+    assert (print_size.format, print_size.size, print_size.mode) == ("PNG", (3000, 1000), "RGBA")
+    assert (web_size.format, web_size.size) == ("PNG", (400, 133))
+    assert web_size.getpixel((0, 0))[3] == 0  # still transparent
+
+
+def bomb() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("logo.png", b"not an image", "This file is not an image or it is damaged."),
+        ("logo.png", png()[:300], "This file is not an image or it is damaged."),
+        ("logo.png", None, "The image is too large in pixels."),
+        ("logo.png", b"\x89PNG" + b"0" * (20 * 1024 * 1024), "The file is 20.0\xa0MB; the limit is 10.0\xa0MB."),
+        (
+            "logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "SVG logos are not accepted: upload the logo as PNG, JPEG or WebP.",
+        ),
+        (
+            "logo.png",
+            b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>',
+            "SVG logos are not accepted: upload the logo as PNG, JPEG or WebP.",
+        ),
+    ],
+    ids=["text", "truncated", "bomb", "20-MB", "svg", "svg-named-png"],
+)
+def test_bad_logos_are_refused_and_nothing_is_stored(tour_admin, media_root, name, content, message):
+    user, _event = tour_admin
+    content = bomb() if content is None else content
+    response = post_sponsor(user, SimpleUploadedFile(name, content))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["logo"]
+    assert len(errors) == 1 and errors[0].startswith(message), errors
+    assert Sponsor.objects.count() == 0
+    assert not (media_root / "sponsors").exists()
+
+
+@pytest.fixture
+def gold(tour_admin):
+    _user, event = tour_admin
+    tier = SponsorshipTier.objects.create(tour=event.tour, name="金牌", name_en="Gold", price=50000, places=3)
+    for kind, quantity in [(BenefitKind.LOGO_TICKET, 1), (BenefitKind.BOOTH, 1), (BenefitKind.COMP_TICKETS, 5)]:
+        TierBenefit.objects.create(tier=tier, kind=kind, quantity=quantity)
+    return tier
+
+
+def deal(tier, *, event=None, status="prospect", amount=0, name="星河数据", logo=False) -> Sponsorship:
+    sponsor = Sponsor.objects.create(name=name)
+    if logo:
+        sponsor.logo_web = SimpleUploadedFile("logo.png", png((400, 100)), content_type="image/png")
+        sponsor.save()
+    return services.save_sponsorship(
+        sponsorship=Sponsorship(
+            sponsor=sponsor, tour=tier.tour, event=event, tier=tier, status=status, amount=Decimal(amount)
+        )
+    )
+
+
+def test_signing_creates_the_benefits_to_deliver_and_the_comp_codes_once(gold, tour_admin):
+    _user, event = tour_admin
+    TicketTierFactory(event=event, name="普通票")
+    sponsorship = deal(gold, event=event)
+    assert FulfilmentItem.objects.count() == 0 and InviteCode.objects.count() == 0
+    sponsorship.status = "signed"
+    services.save_sponsorship(sponsorship=sponsorship)
+    services.save_sponsorship(sponsorship=sponsorship)  # saved again: nothing doubles
+    sponsorship.status = "paid"
+    services.save_sponsorship(sponsorship=sponsorship)
+    assert sorted(sponsorship.fulfilment.values_list("kind", "quantity")) == [
+        ("booth", 1),
+        ("comp_tickets", 5),
+        ("logo_ticket", 1),
+    ]
+    code = InviteCode.objects.get()
+    assert (code.event, code.channel, code.max_uses, code.label, code.sponsorship) == (
+        event,
+        "sponsor",
+        5,
+        "星河数据",
+        sponsorship,
+    )
+    assert sponsorship.signed_at is not None
+
+
+def test_a_tour_wide_deal_gets_comp_codes_for_every_event_with_tickets(gold, tour_admin):
+    _user, event = tour_admin
+    other = EventFactory(tour=event.tour)
+    TicketTierFactory(event=event)
+    deal(gold, status="signed")
+    assert InviteCode.objects.filter(channel="sponsor").count() == 1  # the other event has no tiers yet
+    TicketTierFactory(event=other)
+    services.save_sponsorship(sponsorship=Sponsorship.objects.get())
+    assert sorted(InviteCode.objects.values_list("event_id", flat=True)) == sorted([event.id, other.id])
+
+
+def test_pipeline_totals_per_status_and_city(gold, tour_admin):
+    _user, event = tour_admin
+    guangzhou = EventFactory(tour=event.tour, city=CityFactory(slug="guangzhou", name_zh="广州", name_en="Guangzhou"))
+    deal(gold, event=event, status="signed", amount=50000, name="甲")
+    deal(gold, event=event, status="paid", amount=30000, name="乙")
+    deal(gold, event=guangzhou, status="negotiating", amount=20000, name="丙")
+    deal(gold, status="prospect", amount=80000, name="丁")
+    deal(gold, status="lost", amount=10000, name="戊")
+    figures = pipeline([event.tour_id])
+    by_status = {row["status"]: (row["count"], row["amount"]) for row in figures["statuses"]}
+    assert by_status == {
+        "prospect": (1, 80000),
+        "negotiating": (1, 20000),
+        "signed": (1, 50000),
+        "paid": (1, 30000),
+        "lost": (1, 10000),
+    }
+    by_city = {
+        row["event__city__name_en"]: (row["count"], row["total"], row["committed"]) for row in figures["per_city"]
+    }
+    assert by_city == {event.city.name_en: (2, 80000, 80000), "Guangzhou": (1, 20000, None), None: (1, 80000, None)}
+    assert len(figures["open_items"]) == 6  # three benefits for each of the two committed deals
+
+
+def test_the_pipeline_page_shows_totals_and_keeps_its_query_count(gold, tour_admin, django_assert_num_queries):
+    user, event = tour_admin
+    deal(gold, event=event, status="signed", amount=50000, name="甲")
+    client = admin_client(user)
+    url = reverse("admin:sponsors_pipeline")
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        html = client.get(url).content.decode()
+    assert "50,000.00" in html and "Logo on the ticket" in html
+    deal(gold, event=event, status="paid", amount=1, name="乙")
+    deal(gold, status="signed", amount=2, name="丙")
+    with django_assert_num_queries(len(one.captured_queries)):
+        client.get(url)
+
+
+def test_a_city_team_sees_its_citys_deals_and_the_tour_wide_ones(gold, tour_admin):
+    _user, event = tour_admin
+    other = EventFactory(tour=event.tour)
+    mine, tour_wide = deal(gold, event=event, name="本市"), deal(gold, name="全巡回")
+    deal(gold, event=other, name="外市")
+    lead = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    listed = set(admin_client(lead).get(reverse("admin:sponsors_sponsorship_changelist")).context["cl"].queryset)
+    assert listed == {mine, tour_wide}
+
+
+def test_public_pages_group_sponsors_by_tier_and_partners_by_role(gold, tour_admin):
+    _user, event = tour_admin
+    silver = SponsorshipTier.objects.create(tour=event.tour, name="银牌", name_en="Silver", position=1)
+    deal(gold, status="signed", name="金牌赞助商")
+    deal(silver, event=event, status="paid", name="银牌赞助商")
+    deal(gold, status="prospect", name="还在谈的")
+    Partnership.objects.create(partner=Partner.objects.create(name="开源社"), tour=event.tour, role="co_host")
+    html = Client(HTTP_ACCEPT_LANGUAGE="en").get(event.get_absolute_url()).content.decode()
+    assert html.index("Gold") < html.index("金牌赞助商") < html.index("Silver") < html.index("银牌赞助商")
+    assert "还在谈的" not in html
+    assert "Co-host (联合主办)" in html and "开源社" in html
+    tour_page = Client().get(event.tour.get_absolute_url()).content.decode()
+    assert "金牌赞助商" in tour_page and "银牌赞助商" not in tour_page  # an event's own sponsor stays on its page
+
+
+def test_sponsors_with_logo_on_the_ticket_appear_on_the_ticket(gold, tour_admin, django_capture_on_commit_callbacks):
+    _user, event = tour_admin
+    deal(gold, status="signed", logo=True)
+    tier = TicketTierFactory(event=event)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = event_services.register_attendee(event=event, tier=tier, details=attendee("李雷"))
+    registration.refresh_from_db()
+    page = PdfReader(io.BytesIO(registration.ticket_pdf.open("rb").read())).pages[0]
+    assert len(page.images) == 2  # the QR code and the sponsor's logo
+    assert "Sponsors" in page.extract_text()
