@@ -1,5 +1,6 @@
 """The CJK font that draws Chinese names in every PDF and image (``CITYTOUR_CJK_FONT``)."""
 
+import zlib
 from functools import cache
 from pathlib import Path
 
@@ -32,14 +33,16 @@ def _pillow_font(path: str, size: int):
     return ImageFont.truetype(path, size=size, index=0)
 
 
-REPORTLAB_FONT_NAME = "CityTourCJK"
-
-
 def register_reportlab_font() -> str:
-    """Register the font with reportlab (embedded as a subset in each PDF) and return its name."""
+    """Register the configured font with reportlab (embedded as a subset in each PDF) and return its name.
+
+    The name follows the file, so a changed ``CITYTOUR_CJK_FONT`` takes effect, and a missing file is reported.
+    """
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    if REPORTLAB_FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(REPORTLAB_FONT_NAME, str(cjk_font_path()), subfontIndex=0))
-    return REPORTLAB_FONT_NAME
+    path = cjk_font_path()
+    name = f"CityTourCJK-{zlib.crc32(str(path).encode()):08x}"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
+    return name

@@ -6,6 +6,7 @@ from events.models import City, CityTeamMember, Event, EventStatus, InviteCode, 
 from events.selectors import agenda_warnings
 from events.services import registration_figures
 from speakers.models import Review, Submission
+from sponsors.models import FulfilmentItem, Partnership, Sponsorship
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,17 @@ def test_seed_demo_loads_the_tour_and_running_it_twice_changes_nothing(capsys):
     early = guangzhou.tiers.get(name_en="Early bird")
     assert early.registrations.filter(status="confirmed").count() == early.quota
     assert early.registrations.filter(status="waitlisted").count() == 3
+    assert Sponsorship.objects.filter(tour=tour).count() == 8
+    assert set(Sponsorship.objects.values_list("status", flat=True)) == {
+        "prospect",
+        "negotiating",
+        "signed",
+        "paid",
+        "lost",
+    }
+    assert FulfilmentItem.objects.filter(sponsorship__tour=tour).count() == 18
+    assert InviteCode.objects.filter(channel="sponsor", sponsorship__isnull=False).count() == 6
+    assert Partnership.objects.filter(tour=tour).count() == 4
     ticket = Registration.objects.get(email="attendee@demo.citytour.cn")
     assert (ticket.status, ticket.event) == ("confirmed", guangzhou)
 

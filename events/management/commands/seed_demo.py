@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from events.demo import DemoLogins, seed_registrations, seed_tour
 from speakers.demo import seed_cfp
+from sponsors.demo import seed_sponsors
 
 
 class Command(BaseCommand):
@@ -12,6 +13,7 @@ class Command(BaseCommand):
         tour = seed_tour(logins)
         seed_cfp(tour, logins)
         seed_registrations(tour, logins)
+        seed_sponsors(tour)
         self.stdout.write(self.style.SUCCESS(f"Demo tour ready: {tour.name}"))
         self.stdout.write("Demo logins (admin at http://127.0.0.1:8000/admin/):")
         for who, email, password in logins.rows:
