@@ -3,7 +3,9 @@
 import os
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
+from django.db import transaction
 
 
 class PrivateStorage(FileSystemStorage):
@@ -28,3 +30,24 @@ class PrivateStorage(FileSystemStorage):
 
 
 private_storage = PrivateStorage()
+
+
+def store_rendered_file(model, pk: int, field: str, name: str, content: bytes, **done_fields) -> bool:
+    """Store a freshly rendered file for one row in place of its earlier one, then mark the row done.
+
+    One file per row however often the job runs (retries, re-renders): the row is locked, its old file and any
+    file at the target name are removed, the new one saved, and the row updated with ``done_fields``. Returns
+    False if the row is gone.
+    """
+    with transaction.atomic():
+        locked = model.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+        if locked is None:
+            return False
+        current = getattr(locked, field)
+        storage = current.storage
+        for old in {current.name, name} - {"", None}:
+            if storage.exists(old):
+                storage.delete(old)
+        stored = storage.save(name, ContentFile(content))
+        model.objects.filter(pk=pk).update(**{field: stored}, **done_fields)
+    return True

@@ -5,12 +5,11 @@ import textwrap
 
 import qrcode
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import formats, timezone, translation
 from PIL import Image, ImageDraw
 
 from citytour.fonts import FontMissing, pillow_font
+from citytour.storage import store_rendered_file
 
 from .models import Event, PosterState
 
@@ -126,18 +125,16 @@ def render_poster(*, event: Event) -> None:
     except FontMissing as error:
         _record(event, state=PosterState.FAILED, error=str(error))
         return
-    name = f"posters/{event.tour.slug}-{event.slug}.png"
-    with transaction.atomic():
-        locked = Event.objects.select_for_update().filter(pk=event.pk).first()
-        if locked is None:
-            return
-        storage = locked.poster.storage
-        # One file per event, whatever the number of renders: replace it in place.
-        for old in {locked.poster.name, name} - {""}:
-            if storage.exists(old):
-                storage.delete(old)
-        stored_name = storage.save(name, ContentFile(png))
-        Event.objects.filter(pk=event.pk).update(poster=stored_name, poster_state=PosterState.READY, poster_error="")
+    # One file per event, whatever the number of renders: replaced in place.
+    store_rendered_file(
+        Event,
+        event.pk,
+        "poster",
+        f"posters/{event.tour.slug}-{event.slug}.png",
+        png,
+        poster_state=PosterState.READY,
+        poster_error="",
+    )
 
 
 def _record(event: Event, *, state: str, error: str) -> None:

@@ -5,8 +5,6 @@ import io
 
 import qrcode
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import formats, timezone, translation
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A6
@@ -15,6 +13,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from citytour.fonts import FontMissing, register_reportlab_font
+from citytour.storage import store_rendered_file
 from sponsors.selectors import ticket_sponsors
 
 from .models import Registration, TicketState
@@ -131,15 +130,6 @@ def render_ticket(*, registration: Registration) -> None:
         return
     # The secret is not in the file name: file names show up in logs and browser histories.
     name = f"tickets/{registration.event.tour.slug}/{registration.ticket_code}.pdf"
-    with transaction.atomic():
-        locked = Registration.objects.select_for_update().filter(pk=registration.pk).first()
-        if locked is None:
-            return
-        storage = locked.ticket_pdf.storage
-        for old in {locked.ticket_pdf.name, name} - {""}:
-            if storage.exists(old):
-                storage.delete(old)
-        stored = storage.save(name, ContentFile(data))
-        Registration.objects.filter(pk=registration.pk).update(
-            ticket_pdf=stored, ticket_state=TicketState.READY, ticket_error=""
-        )
+    store_rendered_file(
+        Registration, registration.pk, "ticket_pdf", name, data, ticket_state=TicketState.READY, ticket_error=""
+    )

@@ -15,8 +15,8 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from citytour.admin import ScopedInline
-from events.admin import IMAGE_UPLOADS, OrganizerAdmin
-from events.models import Event, Tour
+from events.admin import IMAGE_UPLOADS, OrganizerAdmin, TourAdminOnly
+from events.models import Event
 from events.services import user_for_email
 
 from . import services
@@ -36,42 +36,6 @@ from .models import (
     Track,
 )
 from .selectors import with_review_figures
-
-
-class TourAdminOnly(OrganizerAdmin):
-    """Rows of a tour that only its tour admins change; its city teams may look."""
-
-    tour_field = "tour"
-
-    def scope_queryset(self, queryset, request):
-        return queryset.filter(**{f"{self.tour_field}_id__in": self.scope(request).tour_ids})
-
-    def _is_tour_admin(self, request, obj=None) -> bool:
-        if request.user.is_superuser:
-            return True
-        admin_tours = self.scope(request).admin_tour_ids
-        if obj is None:
-            return bool(admin_tours)
-        return self._tour_id(obj) in admin_tours
-
-    def _tour_id(self, obj):
-        for part in self.tour_field.split("__"):
-            obj = getattr(obj, part)
-        return obj.id
-
-    def has_add_permission(self, request, *args):
-        return self._is_tour_admin(request)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._is_tour_admin(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._is_tour_admin(request, obj)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "tour" and not request.user.is_superuser:
-            kwargs["queryset"] = Tour.objects.filter(id__in=self.scope(request).admin_tour_ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class TrackInline(ScopedInline, admin.TabularInline):

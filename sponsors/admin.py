@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 
 from citytour.admin import ScopedInline
-from events.admin import OrganizerAdmin
+from events.admin import OrganizerAdmin, TourAdminOnly
 from events.models import Event, Tour
 
 from . import services
@@ -44,31 +44,10 @@ class TierBenefitInline(ScopedInline, admin.TabularInline):
 
 
 @admin.register(SponsorshipTier)
-class SponsorshipTierAdmin(OrganizerAdmin):
+class SponsorshipTierAdmin(TourAdminOnly):
     list_display = ["name", "name_en", "tour", "price", "places", "position"]
     list_filter = ["tour"]
     inlines = [TierBenefitInline]
-
-    def scope_queryset(self, queryset, request):
-        return queryset.filter(tour_id__in=self.scope(request).tour_ids)
-
-    def _tour_admin(self, request, obj=None) -> bool:
-        admin_tours = self.scope(request).admin_tour_ids
-        return request.user.is_superuser or (bool(admin_tours) if obj is None else obj.tour_id in admin_tours)
-
-    def has_add_permission(self, request):
-        return self._tour_admin(request)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._tour_admin(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "tour" and not request.user.is_superuser:
-            kwargs["queryset"] = Tour.objects.filter(id__in=self.scope(request).admin_tour_ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Sponsor)

@@ -31,7 +31,14 @@ from ..selectors import (
     events_organized_by,
     venues_organized_by,
 )
-from .base import IMAGE_UPLOADS, EmailUserForm, OrganizerAdmin, TourCityScopedAdmin, local_datetime_with_weekday
+from .base import (
+    IMAGE_UPLOADS,
+    EmailUserForm,
+    OrganizerAdmin,
+    TourAdminOnly,
+    TourCityScopedAdmin,
+    local_datetime_with_weekday,
+)
 from .registrations import CheckInStaffInline, EventRegistrationMixin, RegistrationQuestionInline, TicketTierInline
 
 
@@ -189,13 +196,10 @@ class AgendaTemplateSlotInline(ScopedInline, admin.TabularInline):
 
 
 @admin.register(AgendaTemplate)
-class AgendaTemplateAdmin(OrganizerAdmin):
+class AgendaTemplateAdmin(TourAdminOnly):
     list_display = ["name", "tour", "slot_count", "total_minutes"]
     list_filter = ["tour"]
     inlines = [AgendaTemplateSlotInline]
-
-    def scope_queryset(self, queryset, request):
-        return queryset.filter(tour_id__in=self.scope(request).tour_ids)
 
     def get_queryset(self, request):
         return (
@@ -211,26 +215,6 @@ class AgendaTemplateAdmin(OrganizerAdmin):
     @admin.display(description=_("minutes"))
     def total_minutes(self, obj):
         return obj._minutes or 0
-
-    def _is_tour_admin(self, request, obj=None):
-        scope = self.scope(request)
-        return request.user.is_superuser or (
-            bool(scope.admin_tour_ids) if obj is None else obj.tour_id in scope.admin_tour_ids
-        )
-
-    def has_add_permission(self, request):
-        return self._is_tour_admin(request)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._is_tour_admin(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "tour" and not request.user.is_superuser:
-            kwargs["queryset"] = Tour.objects.filter(id__in=self.scope(request).admin_tour_ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class RoomInline(ScopedInline, admin.TabularInline):
@@ -409,4 +393,4 @@ class EventAdmin(EventRegistrationMixin, TourCityScopedAdmin):
                 )
 
 
-__all__ = ["IMAGE_UPLOADS", "OrganizerAdmin", "TourCityScopedAdmin"]
+__all__ = ["IMAGE_UPLOADS", "OrganizerAdmin", "TourAdminOnly", "TourCityScopedAdmin"]

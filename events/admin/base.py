@@ -83,3 +83,30 @@ class EmailUserForm(forms.ModelForm):
         user = services.user_for_email(self.cleaned_data["email"])
         self.instance.user = user
         return user.email
+
+
+class TourAdminOnly(OrganizerAdmin):
+    """Rows of a tour (with a ``tour`` field) that only its tour admins change; its city teams may look."""
+
+    def scope_queryset(self, queryset, request):
+        return queryset.filter(tour_id__in=self.scope(request).tour_ids)
+
+    def _is_tour_admin(self, request, obj=None) -> bool:
+        if request.user.is_superuser:
+            return True
+        admin_tours = self.scope(request).admin_tour_ids
+        return bool(admin_tours) if obj is None else obj.tour_id in admin_tours
+
+    def has_add_permission(self, request, *args):
+        return self._is_tour_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._is_tour_admin(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._is_tour_admin(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "tour" and not request.user.is_superuser:
+            kwargs["queryset"] = Tour.objects.filter(id__in=self.scope(request).admin_tour_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
