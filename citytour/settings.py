@@ -162,6 +162,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The TrueType font that draws Chinese text in PDFs and images (reportlab and Pillow both load it).
 CITYTOUR_CJK_FONT = os.environ.get("CITYTOUR_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
+# Date planning warns of public holidays in these countries too (ISO codes), besides China's own.
+CITYTOUR_HOLIDAY_COUNTRIES = env_list("CITYTOUR_HOLIDAY_COUNTRIES", "US,GB")
+
 # Background work. Without REDIS_URL, tasks run in the web process (the demo needs no Redis).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL

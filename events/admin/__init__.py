@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,7 @@ from citytour.admin import ScopedInline
 from speakers.models import AcceptanceStatus, Submission
 
 from .. import services
+from ..date_planning import clear_weekend_days, date_warnings
 from ..models import (
     AgendaTemplate,
     AgendaTemplateSlot,
@@ -279,11 +281,11 @@ class EventAdmin(EventRegistrationMixin, TourCityScopedAdmin):
     search_fields = ["title", "title_en", "slug", "city__name_zh", "city__name_en", "venue__name"]
     list_select_related = ["city", "venue", "tour"]
     date_hierarchy = "start"
-    readonly_fields = ["venue_details", "poster_preview", "agenda_check", "registration_overview"]
+    readonly_fields = ["date_check", "venue_details", "poster_preview", "agenda_check", "registration_overview"]
     inlines = [TicketTierInline, RegistrationQuestionInline, CheckInStaffInline, RoomInline, SlotInline]
     fieldsets = [
         (None, {"fields": ["tour", "city", "title", "title_en", "slug", "status"]}),
-        (_("Time and place"), {"fields": ["start", "end", "venue", "venue_details", "capacity"]}),
+        (_("Time and place"), {"fields": ["start", "end", "date_check", "venue", "venue_details", "capacity"]}),
         (_("Description"), {"fields": ["description", "description_en"]}),
         (_("Online"), {"fields": ["livestream_url", "replay_url"]}),
         (_("Registration"), {"fields": ["registration_overview"]}),
@@ -359,8 +361,27 @@ class EventAdmin(EventRegistrationMixin, TourCityScopedAdmin):
                 % {"name": registration.name, "tier": registration.tier.display_name},
                 messages.SUCCESS,
             )
+        if form.instance.start and ("start" in form.changed_data or not change):
+            for warning in date_warnings(timezone.localtime(form.instance.start).date()):
+                self.message_user(request, warning, messages.WARNING)
         for warning in agenda_warnings(form.instance):
             self.message_user(request, warning, messages.WARNING)
+
+    @admin.display(description=_("date check"))
+    def date_check(self, obj):
+        if obj is None or not obj.start:
+            return "—"
+        day = timezone.localtime(obj.start).date()
+        warnings = date_warnings(day)
+        if not warnings:
+            return gettext("No holiday or adjusted working day on or next to this date.")
+        suggestions = ", ".join(formats.date_format(d, "Y-m-d (D)") for d in clear_weekend_days(day))
+        return format_html(
+            "<ul>{}</ul><p>{} {}</p>",
+            format_html_join("", "<li>{}</li>", ((w,) for w in warnings)),
+            gettext("Clear weekend days nearby:"),
+            suggestions,
+        )
 
     @admin.display(description=_("agenda check"))
     def agenda_check(self, obj):
