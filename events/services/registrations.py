@@ -17,6 +17,7 @@ from ..models import (
     Attendance,
     Event,
     EventStatus,
+    InviteChannel,
     InviteCode,
     Registration,
     RegistrationStatus,
@@ -381,11 +382,17 @@ def registration_figures(event: Event) -> dict:
             waiting=Count("registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)),
         ).order_by("position", "id")
     )
-    per_channel = list(
-        active.values("invite_code__channel")
+    labels = dict(InviteChannel.choices)
+    per_channel = [
+        {
+            **row,
+            "channel": row["invite_code__channel"] or "public",
+            "label": labels.get(row["invite_code__channel"], _("public")),
+        }
+        for row in active.values("invite_code__channel")
         .annotate(registered=Count("id"), came=Count("id", filter=Q(checked_in_at__isnull=False)))
         .order_by("invite_code__channel")
-    )
+    ]
     return {
         **totals,
         "waiting": waiting,

@@ -82,7 +82,7 @@ def checkin_stats(request, tour_slug, event_slug):
                 {"name": t.display_name, "registered": t.registered, "came": t.came} for t in figures["per_tier"]
             ],
             "channels": [
-                {"channel": c["invite_code__channel"] or "public", "registered": c["registered"], "came": c["came"]}
+                {"channel": c["channel"], "label": str(c["label"]), "registered": c["registered"], "came": c["came"]}
                 for c in figures["per_channel"]
             ],
         }

@@ -92,6 +92,16 @@
         return row;
       });
       document.querySelector("#tier-counts tbody").replaceChildren(...rows);
+      const channelRows = data.channels.map(function (channel) {
+        const row = document.createElement("tr");
+        [channel.label, channel.registered, channel.came].forEach(function (value) {
+          const cell = document.createElement("td");
+          cell.textContent = value;
+          row.append(cell);
+        });
+        return row;
+      });
+      document.querySelector("#channel-counts tbody").replaceChildren(...channelRows);
     } catch (error) { /* the next refresh will try again */ }
   }
   setInterval(refreshCounts, 10000);
