@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citytour.i18n import localized
+from citytour.models import CustomQuestion
 from events.models import City, Event, Tour
 
 
@@ -137,24 +138,12 @@ class Track(models.Model):
         return localized(self, "name")
 
 
-class CfpQuestion(models.Model):
+class CfpQuestion(CustomQuestion):
     cfp = models.ForeignKey(CallForPapers, on_delete=models.CASCADE, related_name="questions", verbose_name=_("CFP"))
-    text = models.CharField(_("question"), max_length=300)
-    text_en = models.CharField(_("question (English)"), max_length=300, blank=True)
-    required = models.BooleanField(_("required"), default=False)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
-    class Meta:
+    class Meta(CustomQuestion.Meta):
         verbose_name = _("custom question")
         verbose_name_plural = _("custom questions")
-        ordering = ["position", "id"]
-
-    def __str__(self):
-        return self.text
-
-    @property
-    def display_text(self) -> str:
-        return localized(self, "text")
 
 
 class SubmissionState(models.TextChoices):

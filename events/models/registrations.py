@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citytour.i18n import localized
+from citytour.models import CustomQuestion
 from citytour.storage import private_storage
 
 from .tours import Event, Tour
@@ -169,24 +170,12 @@ class ReferralChannel(models.Model):
         return localized(self, "name")
 
 
-class RegistrationQuestion(models.Model):
+class RegistrationQuestion(CustomQuestion):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions", verbose_name=_("event"))
-    text = models.CharField(_("question"), max_length=300)
-    text_en = models.CharField(_("question (English)"), max_length=300, blank=True)
-    required = models.BooleanField(_("required"), default=False)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
-    class Meta:
+    class Meta(CustomQuestion.Meta):
         verbose_name = _("registration question")
         verbose_name_plural = _("registration questions")
-        ordering = ["position", "id"]
-
-    def __str__(self):
-        return self.text
-
-    @property
-    def display_text(self) -> str:
-        return localized(self, "text")
 
 
 class RegistrationStatus(models.TextChoices):

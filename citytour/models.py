@@ -1,0 +1,26 @@
+"""Abstract models that several apps share. citytour itself has no tables."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .i18n import localized
+
+
+class CustomQuestion(models.Model):
+    """A question organizers add to a form (the CFP's, an event's registration), in Chinese and English."""
+
+    text = models.CharField(_("question"), max_length=300)
+    text_en = models.CharField(_("question (English)"), max_length=300, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def display_text(self) -> str:
+        return localized(self, "text")
