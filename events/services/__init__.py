@@ -26,7 +26,6 @@ from .registrations import (
     registration_figures,
     request_ticket,
     save_tier,
-    tier_seats_taken,
 )
 
 __all__ = [
@@ -51,7 +50,6 @@ __all__ = [
     "request_ticket",
     "save_tier",
     "search_registrations",
-    "tier_seats_taken",
     "POSTER_FIELDS",
     "add_city_team_member",
     "add_tour_admin",

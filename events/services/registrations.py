@@ -99,11 +99,6 @@ def _unused_reserved_seats(event: Event, now, *, except_code: InviteCode | None 
     return sum(max(code.max_uses - code.used, 0) for code in codes)
 
 
-def tier_seats_taken(tier: TicketTier) -> int:
-    """Confirmed registrations that count against the tier's public seats (reserved-seat codes do not)."""
-    return tier.registrations.filter(status=RegistrationStatus.CONFIRMED, holds_reserved_seat=False).count()
-
-
 def _has_seat(event: Event, tier: TicketTier, code: InviteCode | None, now) -> str | None:
     """None when a seat is free for this claim, else the reason (``sold_out`` or ``capacity``)."""
     if tier.attendance == Attendance.ONLINE:
