@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from .models import Attendance, Event, EventStatus, Registration, RegistrationStatus
+from .models import Attendance, Event, EventStatus, Registration, RegistrationStatus, VolunteerApplication
 
 # Cancelled, draft and finished events send no reminder.
 REMINDED_STATUSES = (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED)
@@ -45,3 +45,22 @@ def registrations_due_a_reminder(now=None):
     return Registration.objects.filter(
         Q(event__in=events), status=RegistrationStatus.CONFIRMED, reminder_sent_at__isnull=True
     ).select_related("event__venue", "event__city", "event__tour", "tier")
+
+
+def volunteer_email(application: VolunteerApplication, kind: str) -> tuple[str, str]:
+    """The organizers' answer to a volunteer (``approved`` or ``declined``), in the language they signed up in."""
+    with translation.override(application.language or settings.LANGUAGE_CODE):
+        context = {
+            "application": application,
+            "event": application.event,
+            "volunteering_url": settings.SITE_URL + reverse("events:my_volunteering"),
+            "event_url": settings.SITE_URL + application.event.get_absolute_url(),
+        }
+        subject = render_to_string(f"events/email/volunteer_{kind}_subject.txt", context)
+        body = render_to_string(f"events/email/volunteer_{kind}_body.txt", context)
+    return " ".join(subject.split()), body
+
+
+def send_volunteer_email(application: VolunteerApplication, kind: str) -> None:
+    subject, body = volunteer_email(application, kind)
+    send_mail(subject, body, None, [application.user.email])

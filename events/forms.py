@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import ReferralChannel, TicketTier
-from .services import AttendeeDetails
+from .models import ReferralChannel, TicketTier, VolunteerRole
+from .services import AttendeeDetails, VolunteerDetails
 
 
 class RegistrationForm(forms.Form):
@@ -74,3 +74,44 @@ class RegistrationForm(forms.Form):
 def _tier_label(tier: TicketTier) -> str:
     price = _("free") if tier.is_free else f"¥{tier.price:g}"
     return f"{tier.display_name} · {price}"
+
+
+class VolunteerForm(forms.Form):
+    name = forms.CharField(label=_("your name"), max_length=100)
+    roles = forms.MultipleChoiceField(
+        label=_("what would you like to do?"),
+        choices=VolunteerRole.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose one or more; the organizers give the roles."),
+    )
+    availability = forms.CharField(
+        label=_("when can you help?"),
+        max_length=300,
+        help_text=_("For example: the whole day, only the afternoon, also the evening before to set up."),
+    )
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    wechat = forms.CharField(label=_("WeChat ID"), max_length=60, required=False)
+    experience = forms.CharField(
+        label=_("experience"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Events you helped at before, cameras you can use, anything that helps the organizers."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("phone", "").strip() or cleaned.get("wechat", "").strip()):
+            raise forms.ValidationError(_("Give a phone number or a WeChat ID so the organizers can reach you."))
+        return cleaned
+
+    def details(self, *, language: str) -> VolunteerDetails:
+        data = self.cleaned_data
+        return VolunteerDetails(
+            name=data["name"],
+            roles=data["roles"],
+            availability=data["availability"],
+            phone=data["phone"],
+            wechat=data["wechat"],
+            experience=data["experience"],
+            language=language,
+        )

@@ -5,24 +5,35 @@ from functools import reduce
 from operator import or_
 
 from allauth.account.models import EmailAddress
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from speakers.models import AcceptanceStatus, SpeakerProfile
 
 from .models import (
+    OPEN_TASK_STATUSES,
     PUBLIC_STATUSES,
+    Attendance,
+    ChecklistTask,
     City,
+    CityTarget,
     CityTeamMember,
     Event,
+    EventStatus,
     Registration,
     RegistrationStatus,
+    Shift,
+    ShiftAssignment,
     Slot,
+    TaskStatus,
     TicketTier,
     TierVisibility,
     Tour,
     Venue,
+    VolunteerApplication,
+    VolunteerStatus,
 )
 
 _SCOPE_CACHE_ATTR = "_citytour_organizer_scope"
@@ -76,6 +87,24 @@ def organizer_scope(user) -> OrganizerScope:
         )
     setattr(user, _SCOPE_CACHE_ATTR, scope)
     return scope
+
+
+def organizes_event(user, event: Event) -> bool:
+    """Whether the user organizes this event: superuser, an admin of its tour, or on its city's team."""
+    return user.is_authenticated and (
+        user.is_superuser or organizer_scope(user).may_manage(event.tour_id, event.city_id)
+    )
+
+
+def organizing_team_users(user) -> QuerySet:
+    """The people on the organizing teams this user can see: city teams and the admins of their tours."""
+    User = get_user_model()
+    on_a_team = Q(city_teams__isnull=False) | Q(administered_tours__isnull=False)
+    if not user.is_superuser:
+        scope = organizer_scope(user)
+        teams = CityTeamMember.objects.filter(scope.tour_city_q())
+        on_a_team = Q(city_teams__in=teams) | Q(administered_tours__in=scope.tour_ids)
+    return User.objects.filter(on_a_team).distinct().order_by("first_name", "email")
 
 
 def events_organized_by(user, queryset: QuerySet | None = None) -> QuerySet:
@@ -290,3 +319,123 @@ def tickets_of(user) -> QuerySet:
         .select_related("event__tour", "event__city", "event__venue", "tier", "checked_in_by")
         .order_by("-created_at")
     )
+
+
+# --- Volunteers ----------------------------------------------------------------------------------------------
+
+
+def volunteering_of(user) -> QuerySet:
+    """A person's volunteer sign-ups, newest event first, with their shifts."""
+    return (
+        VolunteerApplication.objects.filter(user=user)
+        .select_related("event__tour", "event__city", "event__venue")
+        .prefetch_related(Prefetch("assignments", ShiftAssignment.objects.select_related("shift")))
+        .order_by(F("event__start").desc(nulls_last=True), "-id")
+    )
+
+
+def volunteers_of_event(event: Event) -> QuerySet:
+    """An event's volunteers with the number of shifts each has."""
+    return (
+        VolunteerApplication.objects.filter(event=event)
+        .select_related("user")
+        .annotate(shift_count=Count("assignments"))
+        .order_by("status", "created_at")
+    )
+
+
+def shifts_of_event(event: Event) -> QuerySet:
+    """An event's shifts in time order, each with its volunteers."""
+    return (
+        Shift.objects.filter(event=event)
+        .prefetch_related(Prefetch("assignments", ShiftAssignment.objects.select_related("volunteer", "marked_by")))
+        .order_by("start", "role")
+    )
+
+
+# --- The organizing team -------------------------------------------------------------------------------------
+
+
+def checklist_progress(events: QuerySet, today) -> list[Event]:
+    """Events with ``tasks``, ``finished`` (done or not needed) and ``overdue`` counts of their checklists."""
+    return list(
+        events.select_related("city", "tour")
+        .annotate(
+            tasks=Count("checklist"),
+            finished=Count("checklist", filter=Q(checklist__status__in=[TaskStatus.DONE, TaskStatus.SKIPPED])),
+            overdue=Count(
+                "checklist", filter=Q(checklist__status__in=OPEN_TASK_STATUSES, checklist__due_date__lt=today)
+            ),
+        )
+        .order_by("tour", "city__position", F("start").asc(nulls_last=True))
+    )
+
+
+def overdue_tasks(events: QuerySet, today) -> QuerySet:
+    return (
+        ChecklistTask.objects.filter(event__in=events, status__in=OPEN_TASK_STATUSES, due_date__lt=today)
+        .select_related("event__city", "owner")
+        .order_by("due_date", "id")
+    )
+
+
+@dataclass
+class CityKpi:
+    city: City
+    target: int | None
+    held: int = 0
+    planned: int = 0
+    registrations: int = 0
+    in_person: int = 0
+    checked_in: int = 0
+    volunteers: int = 0
+
+    @property
+    def check_in_rate(self) -> float | None:
+        return self.checked_in / self.in_person if self.in_person else None
+
+    @property
+    def target_reached(self) -> bool:
+        return self.target is not None and self.held >= self.target
+
+
+# Events that count for a chapter's year: announced ones (drafts and cancelled events do not).
+COUNTED_STATUSES = (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED, EventStatus.FINISHED)
+
+
+def city_kpis(*, year: int, cities: QuerySet, now=None) -> list[CityKpi]:
+    """Per city, for one year: events held (started by now) and planned against the target, confirmed
+    registrations, the check-in rate of the in-person seats of held events, and approved volunteers.
+
+    Five queries, whatever the number of cities and events.
+    """
+    now = now or timezone.now()
+    events = Event.objects.filter(start__year=year, status__in=COUNTED_STATUSES, city__in=cities)
+    targets = dict(CityTarget.objects.filter(year=year, city__in=cities).values_list("city_id", "events"))
+    rows = {
+        city.id: CityKpi(city=city, target=targets.get(city.id))
+        for city in cities.filter(Q(id__in=targets.keys()) | Q(id__in=events.values("city_id"))).distinct()
+    }
+    for row in events.values("city_id").annotate(planned=Count("id"), held=Count("id", filter=Q(start__lte=now))):
+        rows[row["city_id"]].planned, rows[row["city_id"]].held = row["planned"], row["held"]
+    held_in_person = Q(event__start__lte=now, tier__attendance=Attendance.IN_PERSON)
+    registrations = (
+        Registration.objects.filter(event__in=events, status=RegistrationStatus.CONFIRMED)
+        .values("event__city_id")
+        .annotate(
+            total=Count("id"),
+            in_person=Count("id", filter=held_in_person),
+            checked_in=Count("id", filter=held_in_person & Q(checked_in_at__isnull=False)),
+        )
+    )
+    for row in registrations:
+        kpi = rows[row["event__city_id"]]
+        kpi.registrations, kpi.in_person, kpi.checked_in = row["total"], row["in_person"], row["checked_in"]
+    volunteers = (
+        VolunteerApplication.objects.filter(event__in=events, status=VolunteerStatus.APPROVED)
+        .values("event__city_id")
+        .annotate(people=Count("user", distinct=True))
+    )
+    for row in volunteers:
+        rows[row["event__city_id"]].volunteers = row["people"]
+    return sorted(rows.values(), key=lambda kpi: (kpi.city.position, kpi.city.name_en))

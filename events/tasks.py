@@ -5,7 +5,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import emails
-from .models import Event, Registration
+from .models import Event, Registration, VolunteerApplication
 from .posters import render_poster
 from .tickets import render_ticket as render_ticket_pdf
 
@@ -76,3 +76,11 @@ def send_event_reminders() -> int:
             continue
         sent += 1
     return sent
+
+
+@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5)
+def send_volunteer_email(application_id: int, kind: str) -> None:
+    application = VolunteerApplication.objects.select_related("event__tour", "user").filter(pk=application_id).first()
+    if application is not None and application.status == kind:
+        # A decision changed again before the email left is not sent: the later decision's email is.
+        emails.send_volunteer_email(application, kind)

@@ -6,7 +6,21 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from events.models import City, CityTeamMember, Event, EventStatus, Region, TeamRole, TicketTier, Tour, Venue
+from events.models import (
+    City,
+    CityTeamMember,
+    Event,
+    EventStatus,
+    Region,
+    Shift,
+    TeamRole,
+    TicketTier,
+    Tour,
+    Venue,
+    VolunteerApplication,
+    VolunteerRole,
+    VolunteerStatus,
+)
 from events.services import AttendeeDetails
 from speakers.models import (
     AudienceLevel,
@@ -185,3 +199,38 @@ _attendees = iter(range(1, 10**9))
 def attendee(name="张三", email=None, **kwargs) -> AttendeeDetails:
     kwargs.setdefault("privacy_accepted", True)
     return AttendeeDetails(name=name, email=email or f"attendee{next(_attendees)}@example.org", **kwargs)
+
+
+# --- Volunteers ----------------------------------------------------------------------------------------------
+
+
+def upcoming(days=10, hour=13) -> dt.datetime:
+    """A moment ``days`` from now, at a round hour in Shanghai."""
+    day = timezone.localdate() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=SHANGHAI)
+
+
+class VolunteerFactory(factory.django.DjangoModelFactory):
+    """An approved volunteer (sign-ups through the service are tested on their own)."""
+
+    class Meta:
+        model = VolunteerApplication
+
+    event = factory.SubFactory(EventFactory)
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"志愿者{n}")
+    roles = factory.LazyFunction(lambda: [VolunteerRole.CHECK_IN])
+    availability = "全天"
+    phone = "13800000000"
+    status = VolunteerStatus.APPROVED
+
+
+class ShiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shift
+
+    event = factory.SubFactory(EventFactory)
+    role = VolunteerRole.CHECK_IN
+    start = factory.LazyAttribute(lambda o: o.event.start - dt.timedelta(minutes=30))
+    end = factory.LazyAttribute(lambda o: o.start + dt.timedelta(hours=2))
+    head_count = 2

@@ -41,7 +41,9 @@ from .base import (
     TourCityScopedAdmin,
     local_datetime_with_weekday,
 )
+from .organizing import EventChecklistMixin
 from .registrations import CheckInStaffInline, EventRegistrationMixin, RegistrationQuestionInline, TicketTierInline
+from .volunteers import EventVolunteersMixin
 
 
 @admin.register(Tour)
@@ -275,13 +277,21 @@ def _status_action(status: str, description):
 
 
 @admin.register(Event)
-class EventAdmin(EventRegistrationMixin, TourCityScopedAdmin):
+class EventAdmin(EventRegistrationMixin, EventVolunteersMixin, EventChecklistMixin, TourCityScopedAdmin):
     list_display = ["title", "city", "when", "venue_name", "capacity", "status"]
     list_filter = ["tour", "city", "status", ("start", admin.DateFieldListFilter)]
     search_fields = ["title", "title_en", "slug", "city__name_zh", "city__name_en", "venue__name"]
     list_select_related = ["city", "venue", "tour"]
     date_hierarchy = "start"
-    readonly_fields = ["date_check", "venue_details", "poster_preview", "agenda_check", "registration_overview"]
+    readonly_fields = [
+        "date_check",
+        "venue_details",
+        "poster_preview",
+        "agenda_check",
+        "registration_overview",
+        "volunteer_overview",
+        "checklist_overview",
+    ]
     inlines = [TicketTierInline, RegistrationQuestionInline, CheckInStaffInline, RoomInline, SlotInline]
     fieldsets = [
         (None, {"fields": ["tour", "city", "title", "title_en", "slug", "status"]}),
@@ -289,6 +299,7 @@ class EventAdmin(EventRegistrationMixin, TourCityScopedAdmin):
         (_("Description"), {"fields": ["description", "description_en"]}),
         (_("Online"), {"fields": ["livestream_url", "replay_url"]}),
         (_("Registration"), {"fields": ["registration_overview"]}),
+        (_("Organizing team"), {"fields": ["checklist_overview", "volunteer_overview"]}),
         (_("Poster"), {"fields": ["poster_preview"]}),
         (_("Agenda check"), {"fields": ["agenda_check"]}),
     ]
@@ -299,6 +310,7 @@ class EventAdmin(EventRegistrationMixin, TourCityScopedAdmin):
         _status_action(EventStatus.CANCELLED, _("Cancel")),
         "render_posters",
         "create_agenda",
+        "create_checklist",
     ]
 
     @admin.display(description=_("date"), ordering="start")

@@ -1,6 +1,14 @@
-"""The events app's models: tours and events, agendas, and registrations."""
+"""The events app's models: tours and events, agendas, registrations, volunteers and the organizing team's work."""
 
 from .agenda import AgendaTemplate, AgendaTemplateSlot, Room, Slot, SlotKind, slides_path
+from .organizing import (
+    OPEN_TASK_STATUSES,
+    ChecklistArea,
+    ChecklistTask,
+    ChecklistTemplateItem,
+    CityTarget,
+    TaskStatus,
+)
 from .registrations import (
     CODE_ALPHABET,
     Attendance,
@@ -30,8 +38,28 @@ from .tours import (
     Venue,
     VenuePhoto,
 )
+from .volunteers import (
+    Shift,
+    ShiftAssignment,
+    ShiftAttendance,
+    VolunteerApplication,
+    VolunteerRole,
+    VolunteerStatus,
+)
 
 __all__ = [
+    "OPEN_TASK_STATUSES",
+    "ChecklistArea",
+    "ChecklistTask",
+    "ChecklistTemplateItem",
+    "CityTarget",
+    "TaskStatus",
+    "Shift",
+    "ShiftAssignment",
+    "ShiftAttendance",
+    "VolunteerApplication",
+    "VolunteerRole",
+    "VolunteerStatus",
     "CODE_ALPHABET",
     "Attendance",
     "CheckInStaff",

@@ -287,6 +287,12 @@ class CheckInStaff(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_in_events", verbose_name=_("user")
     )
+    from_shifts = models.BooleanField(
+        _("from a check-in shift"),
+        default=False,
+        editable=False,
+        help_text=_("Added because of a check-in shift; removed when they no longer have one."),
+    )
     created_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:

@@ -12,6 +12,7 @@ from .events import (
     save_event,
     user_for_email,
 )
+from .organizing import ChecklistError, create_checklist, owner_choices, redate_checklist, save_task
 from .registrations import (
     AlreadyRegistered,
     AttendeeDetails,
@@ -27,8 +28,37 @@ from .registrations import (
     request_ticket,
     save_tier,
 )
+from .volunteers import (
+    SIGN_UP_STATUSES,
+    VolunteerDetails,
+    VolunteerError,
+    assign_shift,
+    check_shift,
+    decide_volunteer,
+    mark_attendance,
+    save_shift,
+    sign_up_volunteer,
+    unassign_shift,
+    withdraw_volunteering,
+)
 
 __all__ = [
+    "ChecklistError",
+    "create_checklist",
+    "owner_choices",
+    "redate_checklist",
+    "save_task",
+    "SIGN_UP_STATUSES",
+    "VolunteerDetails",
+    "VolunteerError",
+    "assign_shift",
+    "check_shift",
+    "decide_volunteer",
+    "mark_attendance",
+    "save_shift",
+    "sign_up_volunteer",
+    "unassign_shift",
+    "withdraw_volunteering",
     "AlreadyRegistered",
     "AttendeeDetails",
     "CheckInResult",

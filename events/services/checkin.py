@@ -7,13 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Attendance, CheckInStaff, Event, Registration, RegistrationStatus
-from ..selectors import organizer_scope
+from ..selectors import organizes_event
 
 
 def can_check_in(user, event: Event) -> bool:
     if not user.is_authenticated:
         return False
-    if user.is_superuser or organizer_scope(user).may_manage(event.tour_id, event.city_id):
+    if organizes_event(user, event):
         return True
     return CheckInStaff.objects.filter(event=event, user=user).exists()
 

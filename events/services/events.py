@@ -15,6 +15,7 @@ from ..models import (
     PosterState,
     Tour,
 )
+from .organizing import redate_checklist
 
 User = get_user_model()
 
@@ -55,6 +56,8 @@ def save_event(*, event: Event) -> Event:
         event.poster_error = ""
     event.save()
     event._stored_status = event.status
+    if previous is not None and previous.local_date != event.local_date:
+        redate_checklist(event=event)
     if needs_poster:
         request_poster(event=event)
     return event

@@ -1,0 +1,87 @@
+"""The organizing team's checklist: copied from the tour's template with real due dates, then worked through."""
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import ChecklistTask, ChecklistTemplateItem, CityTeamMember, Event, TaskStatus
+from ..selectors import organizes_event
+
+
+class ChecklistError(ValidationError):
+    """A refusal with a translated message."""
+
+
+def _due(event: Event, item: ChecklistTemplateItem) -> dt.date:
+    return event.local_date + dt.timedelta(days=item.due_offset_days)
+
+
+@transaction.atomic
+def create_checklist(*, event: Event) -> list[ChecklistTask]:
+    """Copy the tour's checklist template onto the event, due relative to the event's date.
+
+    Tasks already copied are left alone, so running it again only adds what the template gained since.
+    """
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if not event.start:
+        raise ChecklistError(_("Give the event a date first: the checklist's due dates count from it."))
+    copied = set(event.checklist.exclude(template_item=None).values_list("template_item_id", flat=True))
+    items = ChecklistTemplateItem.objects.filter(tour_id=event.tour_id).exclude(id__in=copied)
+    return ChecklistTask.objects.bulk_create(
+        ChecklistTask(
+            event=event,
+            template_item=item,
+            title=item.title,
+            title_en=item.title_en,
+            area=item.area,
+            due_date=_due(event, item),
+        )
+        for item in items
+    )
+
+
+def redate_checklist(*, event: Event) -> int:
+    """After the event moves to another day, move the due dates of its open template tasks with it."""
+    if not event.start:
+        return 0
+    tasks = list(
+        event.checklist.filter(status__in=(TaskStatus.TODO, TaskStatus.DOING))
+        .exclude(template_item=None)
+        .select_related("template_item")
+    )
+    for task in tasks:
+        task.due_date = _due(event, task.template_item)
+    return ChecklistTask.objects.bulk_update(tasks, ["due_date"])
+
+
+def owner_choices(event: Event):
+    """Who may own a task of this event: its city team and its tour's admins."""
+    team = CityTeamMember.objects.filter(tour_id=event.tour_id, city_id=event.city_id).values("user_id")
+    return (
+        get_user_model()
+        .objects.filter(Q(id__in=team) | Q(administered_tours=event.tour_id))
+        .distinct()
+        .order_by("first_name", "email")
+    )
+
+
+@transaction.atomic
+def save_task(*, task: ChecklistTask, by) -> ChecklistTask:
+    """Save a task's owner, status and notes; the owner must be on the event's organizing team."""
+    event = Event.objects.get(pk=task.event_id)
+    if not organizes_event(by, event):
+        raise ChecklistError(_("Only the organizers of this event can change its checklist."))
+    if task.owner_id and not owner_choices(event).filter(pk=task.owner_id).exists():
+        raise ChecklistError({"owner": _("The owner must be on this city's team or a tour admin.")})
+    if task.status == TaskStatus.DONE and task.done_at is None:
+        task.done_at = timezone.now()
+    elif task.status != TaskStatus.DONE:
+        task.done_at = None
+    task.full_clean()
+    task.save()
+    return task

@@ -1,0 +1,259 @@
+"""The organizing team: the checklist copied with real due dates, its scoping by city, and the city KPIs."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from events import services
+from events.models import (
+    ChecklistArea,
+    ChecklistTask,
+    ChecklistTemplateItem,
+    CityTarget,
+    EventStatus,
+    TaskStatus,
+    VolunteerStatus,
+)
+from tests.factories import (
+    CityFactory,
+    CityTeamMemberFactory,
+    EventFactory,
+    TicketTierFactory,
+    TourFactory,
+    UserFactory,
+    VolunteerFactory,
+    attendee,
+    shanghai,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tour():
+    tour = TourFactory()
+    for position, (title, area, offset) in enumerate(
+        [
+            ("确定场地", ChecklistArea.VENUE, -30),
+            ("海报设计", ChecklistArea.PROMOTION, -14),
+            ("签到", ChecklistArea.ON_SITE, 0),
+            ("后期宣传文案", ChecklistArea.CONTENT, 3),
+        ]
+    ):
+        ChecklistTemplateItem.objects.create(
+            tour=tour, title=title, title_en=f"task {position}", area=area, due_offset_days=offset, position=position
+        )
+    return tour
+
+
+def client_for(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def test_the_checklist_is_copied_with_due_dates_counted_from_the_event_day(tour):
+    # 00:30 in Shanghai is still the day before in UTC: due dates count from the local day.
+    event = EventFactory(tour=tour, start=shanghai(2024, 6, 15, 0, 30), end=shanghai(2024, 6, 15, 5))
+    services.create_checklist(event=event)
+    due = dict(ChecklistTask.objects.filter(event=event).values_list("title", "due_date"))
+    assert due == {
+        "确定场地": dt.date(2024, 5, 16),
+        "海报设计": dt.date(2024, 6, 1),
+        "签到": dt.date(2024, 6, 15),
+        "后期宣传文案": dt.date(2024, 6, 18),
+    }
+    assert set(ChecklistTask.objects.values_list("status", flat=True)) == {TaskStatus.TODO}
+
+
+def test_creating_it_again_adds_only_what_the_template_gained(tour):
+    event = EventFactory(tour=tour)
+    assert len(services.create_checklist(event=event)) == 4
+    assert services.create_checklist(event=event) == []
+    ChecklistTemplateItem.objects.create(tour=tour, title="拉赞助", area=ChecklistArea.SPONSORSHIP, due_offset_days=-45)
+    [added] = services.create_checklist(event=event)
+    assert added.title == "拉赞助" and added.due_date == event.local_date - dt.timedelta(days=45)
+    assert ChecklistTask.objects.filter(event=event).count() == 5
+
+
+def test_an_event_without_a_date_gets_a_clear_error_and_no_task(tour):
+    event = EventFactory(tour=tour, start=None, end=None, status=EventStatus.DRAFT)
+    with pytest.raises(ValidationError) as caught:
+        services.create_checklist(event=event)
+    assert caught.value.messages == ["Give the event a date first: the checklist's due dates count from it."]
+    assert not ChecklistTask.objects.exists()
+
+
+def test_moving_the_event_moves_the_open_tasks_but_not_the_done_ones(tour):
+    event = EventFactory(tour=tour, start=shanghai(2024, 6, 15), end=shanghai(2024, 6, 15, 17))
+    services.create_checklist(event=event)
+    done = ChecklistTask.objects.get(event=event, title="确定场地")
+    done.status = TaskStatus.DONE
+    done.save()
+    event.start, event.end = shanghai(2024, 6, 22), shanghai(2024, 6, 22, 17)
+    services.save_event(event=event)
+    due = dict(ChecklistTask.objects.filter(event=event).values_list("title", "due_date"))
+    assert due["确定场地"] == dt.date(2024, 5, 16) and due["海报设计"] == dt.date(2024, 6, 8)
+
+
+def test_the_owner_comes_from_the_city_team_or_the_tour_admins(tour):
+    event = EventFactory(tour=tour)
+    lead = CityTeamMemberFactory(tour=tour, city=event.city).user
+    [task, *_rest] = services.create_checklist(event=event)
+    task.owner, task.status = lead, TaskStatus.DONE
+    services.save_task(task=task, by=lead)
+    task.refresh_from_db()
+    assert task.owner == lead and task.done_at is not None
+    task.owner = CityTeamMemberFactory(tour=tour).user  # another city's organizer
+    with pytest.raises(ValidationError) as caught:
+        services.save_task(task=task, by=lead)
+    assert caught.value.message_dict == {"owner": ["The owner must be on this city's team or a tour admin."]}
+    assert ChecklistTask.objects.get(pk=task.pk).owner == lead
+
+
+def test_city_organizers_see_only_their_citys_tasks(tour):
+    mine = EventFactory(tour=tour, city=CityFactory(name_zh="杭州"))
+    theirs = EventFactory(tour=tour, city=CityFactory(name_zh="南京"))
+    services.create_checklist(event=mine)
+    services.create_checklist(event=theirs)
+    organizer = CityTeamMemberFactory(tour=tour, city=mine.city).user
+    client = client_for(organizer)
+    listing = client.get(reverse("admin:events_checklisttask_changelist") + "?all=")
+    assert listing.status_code == 200
+    shown = {task.event_id for task in listing.context["cl"].result_list}
+    assert shown == {mine.id}
+    other_task = ChecklistTask.objects.filter(event=theirs).first()
+    assert client.get(reverse("admin:events_checklisttask_change", args=[other_task.pk])).status_code == 404
+    progress = client.get(reverse("admin:events_checklist_progress"))
+    assert [event.id for event in progress.context["events"]] == [mine.id]
+    tour_admin = UserFactory(is_staff=True)
+    tour.admins.add(tour_admin)
+    everything = client_for(tour_admin).get(reverse("admin:events_checklist_progress"))
+    assert {event.id for event in everything.context["events"]} == {mine.id, theirs.id}
+
+
+def test_overdue_tasks_stand_out_and_count_on_the_progress_page(tour):
+    event = EventFactory(tour=tour, start=shanghai(2024, 6, 15), end=shanghai(2024, 6, 15, 17))  # long past
+    services.create_checklist(event=event)
+    ChecklistTask.objects.filter(title="签到").update(status=TaskStatus.DONE)
+    organizer = CityTeamMemberFactory(tour=tour, city=event.city).user
+    client = client_for(organizer)
+    listing = client.get(reverse("admin:events_checklisttask_changelist") + "?overdue=yes").content.decode()
+    assert listing.count('class="overdue"') == 3
+    progress = client.get(reverse("admin:events_checklist_progress"))
+    [row] = progress.context["events"]
+    assert (row.tasks, row.finished, row.overdue) == (4, 1, 3)
+    assert "25%" in progress.content.decode()
+
+
+def test_the_event_admin_action_creates_the_checklist(tour):
+    event = EventFactory(tour=tour)
+    organizer = CityTeamMemberFactory(tour=tour, city=event.city).user
+    response = client_for(organizer).post(
+        reverse("admin:events_event_changelist"),
+        {"action": "create_checklist", "_selected_action": [event.pk]},
+        follow=True,
+    )
+    assert f"{event}: 4 tasks added." in response.content.decode()
+    assert ChecklistTask.objects.filter(event=event).count() == 4
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries.captured_queries)
+
+
+def test_checklist_pages_do_not_grow_in_queries(tour):
+    tour_admin = UserFactory(is_staff=True)
+    tour.admins.add(tour_admin)
+    client = client_for(tour_admin)
+    pages = [reverse("admin:events_checklisttask_changelist"), reverse("admin:events_checklist_progress")]
+
+    def add_event():
+        event = EventFactory(tour=tour)
+        services.create_checklist(event=event)
+        ChecklistTask.objects.filter(event=event).update(owner=CityTeamMemberFactory(tour=tour, city=event.city).user)
+
+    add_event()
+    one = [_queries(client, page) for page in pages]
+    add_event()
+    add_event()
+    assert [_queries(client, page) for page in pages] == one
+
+
+# --- KPIs ------------------------------------------------------------------------------------------------------
+
+
+def _held_event(city, start, *, registrations=0, checked_in=0, online=0):
+    event = EventFactory(city=city, start=start, end=start + dt.timedelta(hours=4), capacity=500, venue__capacity=500)
+    tier = TicketTierFactory(event=event, quota=None)
+    organizer = UserFactory(is_superuser=True, is_staff=True)
+    for i in range(registrations):
+        registration = services.register_attendee(event=event, tier=tier, details=attendee())
+        if i < checked_in:
+            services.check_in(event=event, value=registration.ticket_code, by=organizer)
+    online_tier = TicketTierFactory(event=event, quota=None, attendance="online")
+    for _ in range(online):
+        services.register_attendee(event=event, tier=online_tier, details=attendee())
+    return event
+
+
+def test_city_kpis_count_held_events_registrations_check_in_rate_and_volunteers():
+    year = timezone.localdate().year
+    hangzhou = CityFactory(name_zh="杭州", position=1)
+    CityTarget.objects.create(city=hangzhou, year=year, events=3)
+    CityTarget.objects.create(city=hangzhou, year=year - 1, events=9)
+    first = _held_event(hangzhou, timezone.now() - dt.timedelta(days=2), registrations=4, checked_in=3, online=2)
+    _held_event(hangzhou, timezone.now() - dt.timedelta(days=1), registrations=4, checked_in=1)
+    upcoming = _held_event(hangzhou, timezone.now() + dt.timedelta(days=3), registrations=5)
+    EventFactory(city=hangzhou, start=timezone.now() - dt.timedelta(days=3), status=EventStatus.CANCELLED)
+    person = UserFactory()
+    VolunteerFactory(event=first, user=person)
+    VolunteerFactory(event=upcoming, user=person)  # the same person counts once
+    VolunteerFactory(event=upcoming)
+    VolunteerFactory(event=first, status=VolunteerStatus.PENDING)
+
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    response = client_for(superuser).get(reverse("admin:events_city_kpis"))
+    [kpi] = [row for row in response.context["kpis"] if row.city == hangzhou]
+    assert (kpi.target, kpi.held, kpi.planned) == (3, 2, 3)
+    assert (kpi.registrations, kpi.in_person, kpi.checked_in, kpi.volunteers) == (15, 8, 4, 2)
+    assert kpi.check_in_rate == 0.5 and not kpi.target_reached
+    assert "50%" in response.content.decode()
+
+
+def test_a_city_team_sees_only_its_citys_kpis_and_cannot_set_targets():
+    year = timezone.localdate().year
+    mine, theirs = CityFactory(), CityFactory()
+    CityTarget.objects.create(city=mine, year=year, events=2)
+    CityTarget.objects.create(city=theirs, year=year, events=4)
+    organizer = CityTeamMemberFactory(city=mine).user
+    client = client_for(organizer)
+    response = client.get(reverse("admin:events_city_kpis"))
+    assert [kpi.city for kpi in response.context["kpis"]] == [mine]
+    assert client.get(reverse("admin:events_citytarget_add")).status_code == 403
+
+
+def test_the_kpi_page_does_not_grow_in_queries():
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    client = client_for(superuser)
+    url = reverse("admin:events_city_kpis")
+
+    def add_city():
+        city = CityFactory()
+        CityTarget.objects.create(city=city, year=timezone.localdate().year, events=2)
+        event = _held_event(city, timezone.now() - dt.timedelta(days=1), registrations=2, checked_in=1)
+        VolunteerFactory(event=event)
+
+    add_city()
+    one = _queries(client, url)
+    add_city()
+    add_city()
+    assert _queries(client, url) == one
