@@ -13,7 +13,6 @@ from django.db import transaction
 from . import services
 from .models import (
     Attendance,
-    CheckInStaff,
     City,
     CityTeamMember,
     Event,
@@ -287,9 +286,6 @@ def seed_registrations(tour: Tour, logins: DemoLogins) -> None:
     create_invite_codes(event=shenzhen, tier=standard, channel="staff", count=5, label="会务组")
 
     organizer = User.objects.get(username=f"shenzhen@{DEMO_DOMAIN}")
-    volunteer = demo_user(f"volunteer@{DEMO_DOMAIN}", first_name="志愿者小林")
-    CheckInStaff.objects.get_or_create(event=shenzhen, user=volunteer)
-    logins.add("check-in volunteer for Shenzhen (/checkin/2024-digital-economy/shenzhen/)", volunteer.email)
 
     plan = [(standard, None, 130), (student, None, 20), (standard, partner_code.code, 12), (online, None, 60)]
     plan += [(vip, code.code, 1) for code in sponsor_codes]

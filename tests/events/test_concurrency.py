@@ -1,5 +1,6 @@
 """Races for the last seats, on PostgreSQL, with real threads each holding its own database connection."""
 
+import datetime as dt
 import threading
 
 import pytest
@@ -7,9 +8,16 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from events import services
-from events.models import InviteChannel, Registration, RegistrationStatus
+from events.models import InviteChannel, Registration, RegistrationStatus, ShiftAssignment
 from tests.conftest import need
-from tests.factories import EventFactory, TicketTierFactory, attendee
+from tests.factories import (
+    CityTeamMemberFactory,
+    EventFactory,
+    ShiftFactory,
+    TicketTierFactory,
+    VolunteerFactory,
+    attendee,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 THREADS = 50
@@ -132,3 +140,25 @@ def test_a_check_in_racing_a_cancellation_ends_one_way_or_the_other():
     else:
         assert registration.checked_in_at is not None and waiting.status == RegistrationStatus.WAITLISTED
     assert Registration.objects.filter(tier=tier, status=RegistrationStatus.CONFIRMED).count() == 1
+
+
+def test_a_shift_takes_no_more_volunteers_than_its_head_count_under_a_race():
+    event = EventFactory()
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    shift = ShiftFactory(event=event, head_count=3)
+    volunteers = [VolunteerFactory(event=event) for _ in range(20)]
+    outcomes = race(lambda i: services.assign_shift(shift=shift, application=volunteers[i], by=organizer), count=20)
+    assert codes(outcomes) == ["ShiftAssignment"] * 3 + ["full"] * 17
+    assert ShiftAssignment.objects.filter(shift=shift).count() == 3
+
+
+def test_one_person_is_never_put_in_two_overlapping_shifts_under_a_race():
+    event = EventFactory()
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    volunteer = VolunteerFactory(event=event)
+    shifts = [
+        ShiftFactory(event=event, head_count=5, start=event.start + dt.timedelta(minutes=10 * i)) for i in range(10)
+    ]
+    outcomes = race(lambda i: services.assign_shift(shift=shifts[i], application=volunteer, by=organizer), count=10)
+    assert codes(outcomes) == ["ShiftAssignment"] + ["overlap"] * 9
+    assert ShiftAssignment.objects.filter(volunteer=volunteer).count() == 1

@@ -1,9 +1,25 @@
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.utils import timezone
 
-from events.models import City, CityTeamMember, Event, EventStatus, InviteCode, Registration, Slot, Tour
-from events.selectors import agenda_warnings
+from events.date_planning import date_warnings
+from events.models import (
+    CheckInStaff,
+    ChecklistTask,
+    City,
+    CityTarget,
+    CityTeamMember,
+    Event,
+    EventStatus,
+    InviteCode,
+    Registration,
+    ShiftAssignment,
+    Slot,
+    Tour,
+    VolunteerApplication,
+)
+from events.selectors import agenda_warnings, city_kpis
 from events.services import registration_figures
 from speakers.models import Review, Submission
 from sponsors.models import FulfilmentItem, Partnership, Sponsorship
@@ -22,7 +38,7 @@ def test_seed_demo_loads_the_tour_and_running_it_twice_changes_nothing(capsys):
     call_command("seed_demo")
     assert row_counts() == first
 
-    tour = Tour.objects.get()
+    tour = Tour.objects.get(slug="2024-digital-economy")
     assert tour.name == "2024 数字经济-城市开源行"
     assert list(City.objects.values_list("name_zh", flat=True)) == [
         "北京",
@@ -36,12 +52,12 @@ def test_seed_demo_loads_the_tour_and_running_it_twice_changes_nothing(capsys):
         "郑州",
         "西安",
     ]
-    shenzhen = Event.objects.get(city__slug="shenzhen")
-    guangzhou = Event.objects.get(city__slug="guangzhou")
+    shenzhen = Event.objects.get(tour=tour, city__slug="shenzhen")
+    guangzhou = Event.objects.get(tour=tour, city__slug="guangzhou")
     assert (f"{shenzhen.local_date}", shenzhen.status) == ("2024-04-20", EventStatus.PUBLISHED)
     assert (f"{guangzhou.local_date}", guangzhou.status) == ("2024-04-21", EventStatus.PUBLISHED)
     assert shenzhen.venue and guangzhou.venue
-    assert Event.objects.filter(status=EventStatus.DRAFT, venue=None).count() == 8
+    assert Event.objects.filter(tour=tour, status=EventStatus.DRAFT, venue=None).count() == 8
     assert CityTeamMember.objects.filter(tour=tour).count() == 10
     assert tour.admins.get().email == "tour@demo.citytour.cn"
     assert "admin@demo.citytour.cn" in output and "shenzhen@demo.citytour.cn" in output
@@ -54,11 +70,10 @@ def test_seed_demo_loads_the_tour_and_running_it_twice_changes_nothing(capsys):
     assert states == {"submitted", "in_review", "accepted", "waitlisted", "rejected", "withdrawn"}
     assert Review.objects.count() > 20
     for city in ("shenzhen", "guangzhou"):
-        slots = Slot.objects.filter(event__city__slug=city)
+        slots = Slot.objects.filter(event__tour=tour, event__city__slug=city)
         assert slots.count() == 10 and slots.filter(submission__isnull=False).count() == 4
-        assert agenda_warnings(Event.objects.get(city__slug=city)) == []
+        assert agenda_warnings(Event.objects.get(tour=tour, city__slug=city)) == []
 
-    shenzhen = Event.objects.get(city__slug="shenzhen")
     figures = registration_figures(shenzhen)
     assert (figures["in_person"], figures["online"]) == (167, 60)
     assert 100 < figures["checked_in"] < figures["in_person"]
@@ -69,7 +84,6 @@ def test_seed_demo_loads_the_tour_and_running_it_twice_changes_nothing(capsys):
         "partner",
         "staff",
     }
-    guangzhou = Event.objects.get(city__slug="guangzhou")
     early = guangzhou.tiers.get(name_en="Early bird")
     assert early.registrations.filter(status="confirmed").count() == early.quota
     assert early.registrations.filter(status="waitlisted").count() == 3
@@ -86,6 +100,33 @@ def test_seed_demo_loads_the_tour_and_running_it_twice_changes_nothing(capsys):
     assert Partnership.objects.filter(tour=tour).count() == 4
     ticket = Registration.objects.get(email="attendee@demo.citytour.cn")
     assert (ticket.status, ticket.event) == ("confirmed", guangzhou)
+
+
+def test_the_demo_has_volunteers_a_checklist_targets_and_a_tour_of_this_year():
+    call_command("seed_demo")
+    tour = Tour.objects.get(slug="2024-digital-economy")
+    shenzhen = Event.objects.get(tour=tour, city__slug="shenzhen")
+    assert tour.checklist_template.count() == 22
+    assert ChecklistTask.objects.filter(event=shenzhen).count() == 22
+    volunteer = VolunteerApplication.objects.get(event=shenzhen, user__email="volunteer@demo.citytour.cn")
+    assert volunteer.status == "approved" and volunteer.has_check_in_shift
+    assert CheckInStaff.objects.get(event=shenzhen, user=volunteer.user).from_shifts
+    statuses = set(VolunteerApplication.objects.filter(event=shenzhen).values_list("status", flat=True))
+    assert statuses == {"approved", "pending", "declined"}
+    attendance = set(ShiftAssignment.objects.filter(shift__event=shenzhen).values_list("attendance", flat=True))
+    assert attendance == {"present", "absent"}
+    assert CityTarget.objects.filter(year=timezone.localdate().year).count() == 10
+
+    this_year = Tour.objects.get(year=timezone.localdate().year)
+    beijing = Event.objects.get(tour=this_year, city__slug="beijing")
+    hangzhou = Event.objects.get(tour=this_year, city__slug="hangzhou")
+    assert beijing.status == "finished" and beijing.start < timezone.now() < hangzhou.start
+    assert hangzhou.status == "published" and date_warnings(hangzhou.local_date) == []
+    assert VolunteerApplication.objects.filter(event=hangzhou, user__email="volunteer@demo.citytour.cn").exists()
+    tasks = ChecklistTask.objects.filter(event=hangzhou)
+    assert tasks.filter(status="done").exists() and tasks.filter(status="todo").exists()
+    [kpi] = [row for row in city_kpis(year=this_year.year, cities=City.objects.all()) if row.city.slug == "beijing"]
+    assert (kpi.held, kpi.registrations, kpi.checked_in, kpi.volunteers) == (1, 86, 64, 0)
 
 
 def test_the_demo_logins_work(client):

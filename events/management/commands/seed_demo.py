@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from events.demo import DemoLogins, seed_registrations, seed_tour
+from events.demo_organizing import seed_organizing
 from speakers.demo import seed_cfp
 from sponsors.demo import seed_sponsors
 
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         seed_cfp(tour, logins)
         seed_registrations(tour, logins)
         seed_sponsors(tour)
+        seed_organizing(tour, logins)
         self.stdout.write(self.style.SUCCESS(f"Demo tour ready: {tour.name}"))
         self.stdout.write("Demo logins (admin at http://127.0.0.1:8000/admin/):")
         for who, email, password in logins.rows:

@@ -1,0 +1,312 @@
+"""Demo data for the organizing team: the 会务组 checklist, volunteers and their shifts, city targets, and a tour
+of the current year (one event held, one coming up) so that the KPIs, the volunteer sign-up and the checklist's
+due dates have something current to show."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import services
+from .date_planning import clear_weekend_days
+from .demo import DEMO_DOMAIN, SHANGHAI, DemoLogins, _person, demo_user
+from .models import (
+    Attendance,
+    ChecklistArea,
+    ChecklistTemplateItem,
+    City,
+    CityTarget,
+    CityTeamMember,
+    Event,
+    EventStatus,
+    Shift,
+    ShiftAttendance,
+    TaskStatus,
+    TeamRole,
+    TicketTier,
+    Tour,
+    Venue,
+    VolunteerApplication,
+    VolunteerRole,
+    VolunteerStatus,
+)
+from .services import AttendeeDetails
+
+# The 会务组 of the seed documents: task, English, area, due (days from the event day).
+CHECKLIST = [
+    ("拉赞助", "Find sponsors", ChecklistArea.SPONSORSHIP, -60),
+    ("确定场地", "Book the venue", ChecklistArea.VENUE, -45),
+    ("议题策划", "Plan the topics", ChecklistArea.PROGRAM, -45),
+    ("讲师邀请", "Invite the speakers", ChecklistArea.SPEAKERS, -40),
+    ("开放报名", "Open registration", ChecklistArea.REGISTRATION, -21),
+    (
+        "宣传（公众号、社区群、合作社区）",
+        "Promotion (official account, groups, partners)",
+        ChecklistArea.PROMOTION,
+        -21,
+    ),
+    ("海报", "Poster", ChecklistArea.PROMOTION, -21),
+    ("直播联系", "Arrange the livestream", ChecklistArea.MEDIA, -14),
+    ("确定主持人", "Confirm the host", ChecklistArea.HOST, -14),
+    ("讲师行程对接", "Speaker travel", ChecklistArea.SPEAKERS, -7),
+    ("易拉宝", "Roll-up banner", ChecklistArea.PROMOTION, -7),
+    ("荣誉证书", "Honor certificates", ChecklistArea.ON_SITE, -3),
+    ("倒计时牌、举牌", "Countdown cards and signs", ChecklistArea.ON_SITE, -3),
+    ("场地布置", "Set up the room", ChecklistArea.VENUE, -1),
+    ("签到", "Check-in", ChecklistArea.ON_SITE, 0),
+    ("递话筒", "Mic runners", ChecklistArea.ON_SITE, 0),
+    ("拍照", "Photography", ChecklistArea.MEDIA, 0),
+    ("短视频摄影", "Short videos", ChecklistArea.MEDIA, 0),
+    ("参会问卷", "Attendee survey", ChecklistArea.REGISTRATION, 1),
+    ("PPT 收集", "Collect the slides", ChecklistArea.CONTENT, 2),
+    ("后期宣传文案", "Post-event article", ChecklistArea.CONTENT, 3),
+    ("视频转图文", "Video to article", ChecklistArea.CONTENT, 7),
+]
+
+CURRENT_VENUES = {
+    "beijing": dict(
+        name="中关村创业大街 创业公社 路演厅",
+        name_en="Zhongguancun Innovation Street, Roadshow Hall",
+        address="北京市海淀区海淀西大街 48 号 3 层",
+        capacity=160,
+        map_url="https://map.baidu.com/search/中关村创业大街",
+        transport_notes="地铁 4 号线 / 10 号线 海淀黄庄站 A2 出口，步行约 10 分钟。",
+    ),
+    "hangzhou": dict(
+        name="杭州未来科技城 梦想小镇 互联网村 会议中心",
+        name_en="Hangzhou Dream Town, Internet Village Conference Center",
+        address="浙江省杭州市余杭区文一西路 1818 号 梦想小镇 5 号楼",
+        capacity=180,
+        map_url="https://map.baidu.com/search/梦想小镇",
+        transport_notes="地铁 5 号线 创景路站 D 出口，步行约 12 分钟。",
+    ),
+}
+
+# City chapters' yearly targets (分会 KPI): how many events each city holds.
+TARGETS = {"beijing": 4, "shanghai": 4, "shenzhen": 3, "guangzhou": 3, "hangzhou": 3}
+DEFAULT_TARGET = 2
+
+VOLUNTEERS = [
+    # name, roles, availability, experience
+    ("陈思远", [VolunteerRole.HOST], "全天", "主持过三场技术沙龙"),
+    ("周晨", [VolunteerRole.PHOTOGRAPHY, VolunteerRole.VIDEO], "全天", "有全画幅相机和稳定器"),
+    ("吴一鸣", [VolunteerRole.MIC_RUNNER, VolunteerRole.CHECK_IN], "下午", ""),
+    ("郑婷", [VolunteerRole.LIVESTREAM], "全天", "在社区负责过 B 站直播"),
+    ("孙浩", [VolunteerRole.VENUE_SETUP, VolunteerRole.MIC_RUNNER], "前一天晚上和活动当天", ""),
+    ("何欣", [VolunteerRole.SOCIAL_MEDIA, VolunteerRole.SPEAKER_LIAISON], "全天", "运营过技术公众号"),
+]
+
+
+def seed_organizing(tour: Tour, logins: DemoLogins) -> None:
+    """The checklist template, checklists, volunteers and shifts of the demo tour, and every city's targets."""
+    with transaction.atomic():
+        _seed_checklist_template(tour)
+        _seed_targets()
+    if VolunteerApplication.objects.filter(event__tour=tour).exists():
+        return
+    shenzhen = Event.objects.get(tour=tour, city__slug="shenzhen")
+    guangzhou = Event.objects.get(tour=tour, city__slug="guangzhou")
+    volunteer = demo_user(f"volunteer@{DEMO_DOMAIN}", first_name="志愿者小林")
+    with transaction.atomic():
+        for event in (shenzhen, guangzhou):
+            services.create_checklist(event=event)
+        _work_through(shenzhen, done_before=shenzhen.local_date + dt.timedelta(days=30))
+        _work_through(guangzhou, done_before=guangzhou.local_date - dt.timedelta(days=10))
+        _seed_volunteers(shenzhen, volunteer, held=True)
+    upcoming = seed_current_tour(logins)
+    with transaction.atomic():
+        _seed_volunteers(upcoming, volunteer, held=False)
+    logins.add("volunteer with shifts and the check-in role (My volunteering)", volunteer.email)
+
+
+def _seed_checklist_template(tour: Tour) -> None:
+    if tour.checklist_template.exists():
+        return
+    ChecklistTemplateItem.objects.bulk_create(
+        ChecklistTemplateItem(tour=tour, title=zh, title_en=en, area=area, due_offset_days=days, position=i)
+        for i, (zh, en, area, days) in enumerate(CHECKLIST)
+    )
+
+
+def _seed_targets() -> None:
+    year = timezone.localdate().year
+    for city in City.objects.all():
+        for target_year, count in ((2024, DEFAULT_TARGET), (year, TARGETS.get(city.slug, DEFAULT_TARGET))):
+            CityTarget.objects.get_or_create(city=city, year=target_year, defaults={"events": count})
+
+
+def _work_through(event: Event, *, done_before: dt.date) -> None:
+    """Tasks due before ``done_before`` are done (a few not needed); the city lead owns them all."""
+    lead = CityTeamMember.objects.get(tour=event.tour, city=event.city, role=TeamRole.LEAD)
+    for n, task in enumerate(event.checklist.order_by("due_date", "id")):
+        task.owner = lead.user
+        if task.due_date < done_before:
+            task.status = TaskStatus.SKIPPED if n % 9 == 8 else TaskStatus.DONE
+        elif n % 4 == 0:
+            task.status = TaskStatus.DOING
+            task.notes = "已联系，等待对方确认"
+        services.save_task(task=task, by=lead.user)
+
+
+def _seed_volunteers(event: Event, volunteer, *, held: bool) -> None:
+    """Volunteers who signed up for the event: most approved and on shifts, one waiting, one declined.
+
+    ``held``: the event is over, and attendance was marked.
+    """
+    organizer = event.tour.admins.first()
+    start = event.start
+    shifts = {
+        role: Shift.objects.create(event=event, role=role, start=start + begin, end=start + end, head_count=count)
+        for role, begin, end, count in [
+            (VolunteerRole.VENUE_SETUP, dt.timedelta(hours=-20), dt.timedelta(hours=-17), 2),
+            (VolunteerRole.CHECK_IN, dt.timedelta(minutes=-60), dt.timedelta(hours=1), 3),
+            (VolunteerRole.HOST, dt.timedelta(0), event.end - start, 1),
+            (VolunteerRole.PHOTOGRAPHY, dt.timedelta(0), event.end - start, 1),
+            (VolunteerRole.MIC_RUNNER, dt.timedelta(hours=1), event.end - start, 2),
+            (VolunteerRole.LIVESTREAM, dt.timedelta(minutes=-30), event.end - start, 1),
+            (VolunteerRole.SOCIAL_MEDIA, dt.timedelta(0), event.end - start, 1),
+        ]
+    }
+    people = [(volunteer, "林小青", [VolunteerRole.CHECK_IN, VolunteerRole.PHOTOGRAPHY], "全天", "深圳站签到志愿者")]
+    offset = 700 if held else 800
+    for i, (name, roles, availability, experience) in enumerate(VOLUNTEERS):
+        email = f"volunteer{offset + i}@{DEMO_DOMAIN}"
+        people.append((demo_user(email, first_name=name), name, roles, availability, experience))
+    applications = []
+    for user, name, roles, availability, experience in people:
+        application = VolunteerApplication.objects.create(
+            event=event,
+            user=user,
+            name=name,
+            roles=roles,
+            availability=availability,
+            wechat=f"wx_{user.pk}",
+            experience=experience,
+            # Approved some time ago: the demo sends no approval emails.
+            status=VolunteerStatus.APPROVED,
+            decided_by=organizer,
+            decided_at=timezone.now(),
+        )
+        applications.append(application)
+        services.assign_shift(shift=shifts[roles[0]], application=application, by=organizer)
+    # 孙浩 also passes the mic once the room is set up.
+    services.assign_shift(shift=shifts[VolunteerRole.MIC_RUNNER], application=applications[5], by=organizer)
+    waiting = demo_user(f"volunteer{offset + 10}@{DEMO_DOMAIN}", first_name="冯宇")
+    VolunteerApplication.objects.create(
+        event=event, user=waiting, name="冯宇", roles=[VolunteerRole.CHECK_IN], availability="上午", phone="13900000010"
+    )
+    declined = demo_user(f"volunteer{offset + 11}@{DEMO_DOMAIN}", first_name="邓杰")
+    VolunteerApplication.objects.create(
+        event=event,
+        user=declined,
+        name="邓杰",
+        roles=[VolunteerRole.VIDEO],
+        availability="只有下午",
+        phone="13900000011",
+        status=VolunteerStatus.DECLINED,
+        decided_by=organizer,
+        decided_at=timezone.now(),
+    )
+    if held:
+        for application in applications:
+            for assignment in application.assignments.all():
+                came = ShiftAttendance.ABSENT if application.name == "郑婷" else ShiftAttendance.PRESENT
+                services.mark_attendance(assignment=assignment, attendance=came, by=organizer)
+
+
+def seed_current_tour(logins: DemoLogins) -> Event:
+    """A tour of this year: Beijing held some weeks ago, Hangzhou coming up (registration and volunteer sign-up
+    open, its checklist under way). Returns the Hangzhou event."""
+    today = timezone.localdate()
+    tour, _ = Tour.objects.get_or_create(
+        slug=f"{today.year}-open-data",
+        defaults=dict(
+            name=f"{today.year} 开源数据城市行",
+            name_en=f"{today.year} Open Data City Tour",
+            year=today.year,
+            theme="开源数据，走进城市",
+            theme_en="Open data, city by city",
+        ),
+    )
+    template_source = Tour.objects.get(slug="2024-digital-economy")
+    if not tour.checklist_template.exists():
+        ChecklistTemplateItem.objects.bulk_create(
+            ChecklistTemplateItem(
+                tour=tour,
+                title=item.title,
+                title_en=item.title_en,
+                area=item.area,
+                due_offset_days=item.due_offset_days,
+                position=item.position,
+            )
+            for item in template_source.checklist_template.all()
+        )
+    for admin in template_source.admins.all():
+        services.add_tour_admin(tour=tour, user=admin)
+    past_day = today - dt.timedelta(days=56)
+    if past_day.year != today.year:
+        past_day = today - dt.timedelta(days=7)
+    beijing = _current_event(tour, "beijing", _clear_saturday(past_day, before=today))
+    hangzhou = _current_event(tour, "hangzhou", _clear_saturday(today + dt.timedelta(days=35), before=None))
+    if not beijing.registrations.exists():
+        _held_with_registrations(beijing, count=86, checked_in=64)
+    services.create_checklist(event=hangzhou)
+    _work_through(hangzhou, done_before=today - dt.timedelta(days=3))
+    return hangzhou
+
+
+def _clear_saturday(near: dt.date, *, before: dt.date | None) -> dt.date:
+    """The nearest weekend day with no holiday warning (before ``before``, when given)."""
+    for day in [near, *clear_weekend_days(near, count=10)]:
+        if day.weekday() >= 5 and (before is None or day < before):
+            return day
+    return near
+
+
+def _current_event(tour: Tour, slug: str, day: dt.date) -> Event:
+    city = City.objects.get(slug=slug)
+    event = Event.objects.filter(tour=tour, city=city).first()
+    if event is not None:
+        return event
+    lead = demo_user(f"{slug}@{DEMO_DOMAIN}")
+    services.add_city_team_member(tour=tour, city=city, user=lead, role=TeamRole.LEAD)
+    venue = Venue.objects.filter(city=city).first() or Venue.objects.create(city=city, **CURRENT_VENUES[slug])
+    start = dt.datetime.combine(day, dt.time(13, 30), tzinfo=SHANGHAI)
+    event = Event(
+        tour=tour,
+        city=city,
+        slug=slug,
+        title=f"{tour.year} 开源数据城市行·{city.name_zh}站",
+        title_en=f"{tour.year} Open Data City Tour · {city.name_en}",
+        venue=venue,
+        capacity=venue.capacity,
+        start=start,
+        end=start + dt.timedelta(hours=4),
+        description="开源数据技术分享、案例实践与闪电演讲。",
+        description_en="Open data talks, case studies and lightning talks.",
+        status=EventStatus.PUBLISHED,
+    )
+    services.save_event(event=event)
+    TicketTier.objects.create(event=event, name="普通票", name_en="Standard", quota=150, position=0)
+    TicketTier.objects.create(
+        event=event, name="线上直播", name_en="Online", quota=None, attendance=Attendance.ONLINE, position=1
+    )
+    return event
+
+
+def _held_with_registrations(event: Event, *, count: int, checked_in: int) -> None:
+    tier = event.tiers.get(attendance=Attendance.IN_PERSON)
+    organizer = event.tour.admins.first()
+    for n in range(count):
+        name, email = _person(900 + n)
+        registration = services.register_attendee(
+            event=event,
+            tier=tier,
+            render=False,
+            notify=False,
+            source="import",
+            details=AttendeeDetails(name=name, email=email.replace("attendee", "bj"), privacy_accepted=True),
+        )
+        if n < checked_in:
+            services.check_in(event=event, value=registration.ticket_code, by=organizer)
+    services.change_event_status(event=event, status=EventStatus.FINISHED)
