@@ -271,6 +271,13 @@ class SubmissionAdmin(OrganizerAdmin):
             return events
         return events.filter(self.scope(request).tour_city_q())
 
+    def _accepted_elsewhere(self, request, submission) -> list[Event]:
+        """Events the talk is accepted for that this user does not organize: not on their form, kept as they are."""
+        if request.user.is_superuser:
+            return []
+        scope = self.scope(request)
+        return [a.event for a in submission.acceptances.all() if not scope.may_manage(a.event.tour_id, a.event.city_id)]
+
     def decide_view(self, request, pk):
         submission = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, submission):
@@ -279,19 +286,16 @@ class SubmissionAdmin(OrganizerAdmin):
         initial = {"state": submission.state, "events": [a.event_id for a in submission.acceptances.all()]}
         form = DecideForm(request.POST or None, events=events, initial=initial)
         if request.method == "POST" and form.is_valid():
-            state = form.cleaned_data["state"]
-            if state != SubmissionState.ACCEPTED and not self._tour_admin(request, submission):
-                form.add_error("state", gettext("Only the tour's admins can waitlist or reject a talk."))
+            chosen = [*form.cleaned_data["events"], *self._accepted_elsewhere(request, submission)]
+            try:
+                services.decide(submission=submission, state=form.cleaned_data["state"], events=chosen, by=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
             else:
-                try:
-                    services.decide(submission=submission, state=state, events=form.cleaned_data["events"])
-                except ValidationError as error:
-                    form.add_error(None, error.messages)
-                else:
-                    self.message_user(
-                        request, gettext("The decision is saved. Send the email from the list."), messages.SUCCESS
-                    )
-                    return redirect("admin:speakers_submission_changelist")
+                self.message_user(
+                    request, gettext("The decision is saved. Send the email from the list."), messages.SUCCESS
+                )
+                return redirect("admin:speakers_submission_changelist")
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Decide: %(title)s") % {"title": submission.title},
@@ -305,17 +309,11 @@ class SubmissionAdmin(OrganizerAdmin):
         return request.user.is_superuser or submission.cfp.tour_id in self.scope(request).admin_tour_ids
 
     def _decide_many(self, request, queryset, state):
+        """Decide each talk the user may decide; name each refused one with the reason."""
         done = 0
         for submission in queryset:
-            if not self._tour_admin(request, submission):
-                self.message_user(
-                    request,
-                    gettext("%(talk)s: only the tour's admins can do this.") % {"talk": submission},
-                    messages.ERROR,
-                )
-                continue
             try:
-                services.decide(submission=submission, state=state)
+                services.decide(submission=submission, state=state, by=request.user)
                 done += 1
             except ValidationError as error:
                 self.message_user(request, f"{submission}: {' '.join(error.messages)}", messages.ERROR)

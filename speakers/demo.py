@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from citytour.fonts import FontMissing, pillow_font
 from events import services as event_services
-from events.demo import SHANGHAI, DemoLogins, demo_user
+from events.demo import DEMO_DOMAIN, SHANGHAI, DemoLogins, demo_user
 from events.models import AgendaTemplate, AgendaTemplateSlot, City, Event, Slot, SlotKind, Tour
 
 from . import services
@@ -307,6 +307,7 @@ def _seed_talks(cfp, tracks, speakers) -> dict[str, Submission]:
     cities = {city.slug: city for city in City.objects.all()}
     events = {event.city.slug: event for event in Event.objects.filter(tour=cfp.tour).select_related("city")}
     question = cfp.questions.get()
+    decider = cfp.tour.admins.get(email=f"tour@{DEMO_DOMAIN}")
     submissions = {}
     for key, title, format_, track, level, offered, state, accepted in TALKS:
         submission = Submission.objects.create(
@@ -323,7 +324,7 @@ def _seed_talks(cfp, tracks, speakers) -> dict[str, Submission]:
         )
         submission.cities.set([cities[slug] for slug in offered])
         if state in (SubmissionState.ACCEPTED, SubmissionState.WAITLISTED, SubmissionState.REJECTED):
-            services.decide(submission=submission, state=state, events=[events[slug] for slug in accepted])
+            services.decide(submission=submission, state=state, events=[events[slug] for slug in accepted], by=decider)
             for slug, status in accepted.items():
                 if status != AcceptanceStatus.PENDING:
                     acceptance = Acceptance.objects.get(submission=submission, event=events[slug])

@@ -8,7 +8,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from events.models import City, Event, Slot
-from events.selectors import tour_cities
+from events.selectors import organizer_scope, tour_cities
 
 from .models import (
     DECIDED_STATES,
@@ -159,15 +159,43 @@ def review_talk(*, submission: Submission, reviewer, score: int, comment: str = 
     return review
 
 
+def _check_may_decide(user, submission: Submission, state: str, events: list[Event]) -> None:
+    """Tour admins decide anything; a city team accepts for its own cities' events only; nobody else decides.
+
+    A city team's decision may leave other cities' acceptances in place, but may not add or drop one.
+    """
+    if user.is_superuser:
+        return
+    tour_id, scope = submission.cfp.tour_id, organizer_scope(user)
+    if tour_id in scope.admin_tour_ids:
+        return
+    if tour_id not in scope.tour_ids:
+        raise ValidationError(_("Only the tour's admins and city teams can decide on its talks."))
+    if state != SubmissionState.ACCEPTED:
+        raise ValidationError({"state": _("Only the tour's admins can waitlist or reject a talk.")})
+    accepted = {a.event_id: a.event for a in submission.acceptances.select_related("event__city")}
+    chosen = {event.pk: event for event in events}
+    for event_id in sorted(accepted.keys() ^ chosen.keys()):
+        event = chosen.get(event_id) or accepted[event_id]
+        if not scope.may_manage(event.tour_id, event.city_id):
+            raise ValidationError(
+                {"events": _("You do not organize %(city)s for this tour.") % {"city": event.city.display_name}}
+            )
+
+
 @transaction.atomic
-def decide(*, submission: Submission, state: str, events: list[Event] = ()) -> Submission:
-    """Accept a talk for one or more events of the cities its speaker offered, or waitlist or reject it."""
+def decide(*, submission: Submission, state: str, events: list[Event] = (), by) -> Submission:
+    """Accept a talk for one or more events of the cities its speaker offered, or waitlist or reject it.
+
+    ``by`` is the organizer deciding: refused (nothing written) when the decision is not theirs to make.
+    """
     submission = Submission.objects.select_for_update().get(pk=submission.pk)
     if submission.state == SubmissionState.WITHDRAWN:
         raise ValidationError(_("The speaker withdrew this talk."))
     if state not in DECIDED_STATES:
         raise ValidationError(_("Choose accept, waitlist or reject."))
     events = list(events) if state == SubmissionState.ACCEPTED else []
+    _check_may_decide(by, submission, state, events)
     if state == SubmissionState.ACCEPTED:
         if not events:
             raise ValidationError(_("Choose at least one city's event to accept the talk for."))

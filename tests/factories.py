@@ -107,6 +107,13 @@ class EventFactory(factory.django.DjangoModelFactory):
     status = EventStatus.PUBLISHED
 
 
+def tour_admin_of(tour, **kwargs):
+    """A staff account that administers every city of the tour."""
+    user = UserFactory(is_staff=True, **kwargs)
+    tour.admins.add(user)
+    return user
+
+
 class CityTeamMemberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CityTeamMember

@@ -29,6 +29,7 @@ from tests.factories import (
     TourFactory,
     UserFactory,
     shanghai,
+    tour_admin_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,9 @@ def confirmed_talk(event, *, title="议题", speaker=None, cities=None):
     cfp = CallForPapers.objects.filter(tour=event.tour).first() or CfpFactory(tour=event.tour)
     extra = {"speaker": speaker} if speaker else {}
     talk = SubmissionFactory(cfp=cfp, title=title, cities=cities or [event.city], **extra)
-    speaker_services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[event])
+    speaker_services.decide(
+        submission=talk, state=SubmissionState.ACCEPTED, events=[event], by=tour_admin_of(event.tour)
+    )
     talk.acceptances.update(status=AcceptanceStatus.CONFIRMED)
     return talk
 
@@ -143,7 +146,9 @@ def test_a_speaker_in_two_cities_on_one_day(event):
         end=shanghai(2024, 4, 20, 12),
     )
     talk = confirmed_talk(event, title="巡回议题", speaker=speaker, cities=[event.city, guangzhou.city])
-    speaker_services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[event, guangzhou])
+    speaker_services.decide(
+        submission=talk, state=SubmissionState.ACCEPTED, events=[event, guangzhou], by=tour_admin_of(event.tour)
+    )
     talk.acceptances.update(status=AcceptanceStatus.CONFIRMED)
     slot(event, (14, 0), (14, 30), talk=talk)
     slot(guangzhou, (10, 0), (10, 30), talk=talk)

@@ -1,7 +1,15 @@
 import pytest
 from django.test import Client
 
-from tests.factories import CfpFactory, CityFactory, EventFactory, SpeakerProfileFactory, TourFactory, TrackFactory
+from tests.factories import (
+    CfpFactory,
+    CityFactory,
+    EventFactory,
+    SpeakerProfileFactory,
+    TourFactory,
+    TrackFactory,
+    tour_admin_of,
+)
 
 
 @pytest.fixture
@@ -16,6 +24,11 @@ def tour_with_cfp(db):
     TrackFactory(cfp=cfp, name="大数据", name_en="Big data")
     TrackFactory(cfp=cfp, name="人工智能", name_en="AI")
     return cfp
+
+
+@pytest.fixture
+def tour_admin(tour_with_cfp):
+    return tour_admin_of(tour_with_cfp.tour)
 
 
 def client_for(user, language="en") -> Client:

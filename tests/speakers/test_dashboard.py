@@ -8,19 +8,12 @@ from django.urls import reverse
 from events.models import City
 from speakers import services
 from speakers.models import Acceptance, SubmissionState
-from tests.factories import CityTeamMemberFactory, ReviewTeamMemberFactory, SubmissionFactory, UserFactory
+from tests.factories import CityTeamMemberFactory, ReviewTeamMemberFactory, SubmissionFactory
 
 from .conftest import client_for
 
 pytestmark = pytest.mark.django_db
 URL = reverse("admin:speakers_submission_changelist")
-
-
-@pytest.fixture
-def tour_admin(tour_with_cfp):
-    user = UserFactory(is_staff=True)
-    tour_with_cfp.tour.admins.add(user)
-    return user
 
 
 def reviewed_talk(cfp, scores, **kwargs):
@@ -68,6 +61,7 @@ def test_the_dashboard_query_count_does_not_grow_with_talks(tour_with_cfp, tour_
             submission=talk,
             state=SubmissionState.ACCEPTED,
             events=[tour_with_cfp.tour.events.get(city__slug="shenzhen")],
+            by=tour_admin,
         )
 
     add()

@@ -10,7 +10,16 @@ from django.utils import translation
 from events.models import City, Event, Slot, SlotKind
 from speakers import services
 from speakers.models import Acceptance, AcceptanceStatus, DecisionEmailTemplate, SubmissionState
-from tests.factories import CityTeamMemberFactory, SpeakerProfileFactory, SubmissionFactory, UserFactory, shanghai
+from tests.factories import (
+    CfpFactory,
+    CityTeamMemberFactory,
+    EventFactory,
+    SpeakerProfileFactory,
+    SubmissionFactory,
+    TourFactory,
+    UserFactory,
+    shanghai,
+)
 
 from .conftest import client_for
 
@@ -26,13 +35,6 @@ def talk(tour_with_cfp):
         title="数据要素化",
         cities=list(City.objects.filter(slug__in=["shenzhen", "guangzhou"])),
     )
-
-
-@pytest.fixture
-def tour_admin(tour_with_cfp):
-    user = UserFactory(is_staff=True)
-    tour_with_cfp.tour.admins.add(user)
-    return user
 
 
 def event_in(slug) -> Event:
@@ -54,12 +56,12 @@ def test_an_organizer_accepts_a_talk_for_two_cities(talk, tour_admin):
     ]
 
 
-def test_a_city_the_speaker_did_not_offer_cannot_be_accepted(talk, tour_with_cfp):
+def test_a_city_the_speaker_did_not_offer_cannot_be_accepted(talk, tour_with_cfp, tour_admin):
     from tests.factories import CityFactory, EventFactory
 
     beijing = EventFactory(tour=tour_with_cfp.tour, city=CityFactory(slug="beijing", name_zh="北京", name_en="Beijing"))
     with translation.override("en"), pytest.raises(ValidationError) as caught:
-        services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[beijing])
+        services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[beijing], by=tour_admin)
     assert caught.value.messages == ["The speaker did not offer Beijing."]
     assert Acceptance.objects.count() == 0
 
@@ -77,10 +79,124 @@ def test_a_city_team_decides_only_for_its_own_city(talk, tour_with_cfp):
     assert talk.acceptances.count() == 0
 
 
+@pytest.fixture
+def shenzhen_lead(tour_with_cfp):
+    return CityTeamMemberFactory(tour=tour_with_cfp.tour, city=City.objects.get(slug="shenzhen")).user
+
+
+def refusal(**decision) -> list[str]:
+    """The messages of the error that ``services.decide`` raises for this decision, in English."""
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        services.decide(**decision)
+    return caught.value.messages
+
+
+def accepted_cities(talk) -> list[str]:
+    return sorted(talk.acceptances.values_list("event__city__slug", flat=True))
+
+
+def test_a_city_team_cannot_decide_on_a_talk_offered_only_to_another_city(tour_with_cfp, shenzhen_lead):
+    guangzhou_talk = SubmissionFactory(cfp=tour_with_cfp, cities=[City.objects.get(slug="guangzhou")])
+    updated_at = guangzhou_talk.updated_at
+    assert refusal(
+        submission=guangzhou_talk, state=SubmissionState.ACCEPTED, events=[event_in("guangzhou")], by=shenzhen_lead
+    ) == ["You do not organize Guangzhou for this tour."]
+    guangzhou_talk.refresh_from_db()
+    assert (guangzhou_talk.state, guangzhou_talk.updated_at) == (SubmissionState.SUBMITTED, updated_at)
+    assert Acceptance.objects.count() == 0
+
+
+@pytest.mark.parametrize("state", [SubmissionState.WAITLISTED, SubmissionState.REJECTED])
+def test_a_city_team_cannot_waitlist_or_reject(talk, tour_admin, shenzhen_lead, state):
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("shenzhen")], by=tour_admin)
+    assert refusal(submission=talk, state=state, by=shenzhen_lead) == [
+        "Only the tour's admins can waitlist or reject a talk."
+    ]
+    talk.refresh_from_db()
+    assert talk.state == SubmissionState.ACCEPTED
+    assert accepted_cities(talk) == ["shenzhen"]
+
+
+def test_a_city_team_accepts_for_its_own_city_and_leaves_the_others_alone(talk, tour_admin, shenzhen_lead):
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("guangzhou")], by=tour_admin)
+    guangzhou = talk.acceptances.get()
+    guangzhou.status = AcceptanceStatus.CONFIRMED
+    guangzhou.save()
+
+    # Leaving Guangzhou out would take back Guangzhou's acceptance, which is not Shenzhen's to decide.
+    assert refusal(
+        submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("shenzhen")], by=shenzhen_lead
+    ) == ["You do not organize Guangzhou for this tour."]
+    assert accepted_cities(talk) == ["guangzhou"]
+
+    both = [event_in("shenzhen"), event_in("guangzhou")]
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=both, by=shenzhen_lead)
+    assert accepted_cities(talk) == ["guangzhou", "shenzhen"]
+    assert talk.acceptances.get(event__city__slug="guangzhou") == guangzhou
+    assert talk.acceptances.get(event__city__slug="guangzhou").status == AcceptanceStatus.CONFIRMED
+
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("guangzhou")], by=shenzhen_lead)
+    assert accepted_cities(talk) == ["guangzhou"]
+
+
+def test_people_who_do_not_organize_the_tour_cannot_decide(talk):
+    lead_of_another_tour = CityTeamMemberFactory(city=City.objects.get(slug="shenzhen")).user
+    for user in (lead_of_another_tour, UserFactory(is_staff=True)):
+        assert refusal(submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("shenzhen")], by=user) == [
+            "Only the tour's admins and city teams can decide on its talks."
+        ]
+    talk.refresh_from_db()
+    assert talk.state == SubmissionState.SUBMITTED
+    assert Acceptance.objects.count() == 0
+
+
+@pytest.mark.parametrize("who", ["tour admin", "superuser"])
+def test_a_tour_admin_makes_every_decision(talk, tour_admin, who):
+    user = tour_admin if who == "tour admin" else UserFactory(is_staff=True, is_superuser=True)
+    both = [event_in("shenzhen"), event_in("guangzhou")]
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=both, by=user)
+    talk.refresh_from_db()
+    assert (talk.state, accepted_cities(talk)) == (SubmissionState.ACCEPTED, ["guangzhou", "shenzhen"])
+    services.decide(submission=talk, state=SubmissionState.WAITLISTED, by=user)
+    talk.refresh_from_db()
+    assert (talk.state, accepted_cities(talk)) == (SubmissionState.WAITLISTED, [])
+    services.decide(submission=talk, state=SubmissionState.REJECTED, by=user)
+    talk.refresh_from_db()
+    assert talk.state == SubmissionState.REJECTED
+
+
+def test_a_city_teams_decision_in_the_admin_keeps_the_other_cities_acceptances(talk, tour_admin, shenzhen_lead):
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("guangzhou")], by=tour_admin)
+    url = reverse("admin:speakers_submission_decide", args=[talk.pk])
+    response = client_for(shenzhen_lead).post(url, {"state": "accepted", "events": [event_in("shenzhen").pk]})
+    assert response.status_code == 302
+    assert accepted_cities(talk) == ["guangzhou", "shenzhen"]
+
+
+def test_bulk_decisions_name_each_refused_talk_and_decide_the_rest(talk, tour_admin):
+    # The same person runs this tour, and only Shenzhen in another tour.
+    shenzhen = City.objects.get(slug="shenzhen")
+    other_tour = TourFactory()
+    EventFactory(tour=other_tour, city=shenzhen)
+    other_talk = SubmissionFactory(cfp=CfpFactory(tour=other_tour), title="另一站的议题", cities=[shenzhen])
+    CityTeamMemberFactory(tour=other_tour, city=shenzhen, user=tour_admin)
+
+    changelist = reverse("admin:speakers_submission_changelist")
+    response = client_for(tour_admin).post(
+        changelist, {"action": "reject", "_selected_action": [talk.pk, other_talk.pk]}, follow=True
+    )
+    assert [m.message for m in response.context["messages"]] == [
+        "另一站的议题: Only the tour's admins can waitlist or reject a talk.",
+        "1 talk is now “Rejected”.",
+    ]
+    talk.refresh_from_db(), other_talk.refresh_from_db()
+    assert (talk.state, other_talk.state) == (SubmissionState.REJECTED, SubmissionState.SUBMITTED)
+
+
 def test_decision_emails_go_out_once_per_decision_in_the_speakers_language(
     talk, tour_admin, django_capture_on_commit_callbacks
 ):
-    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("shenzhen")])
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("shenzhen")], by=tour_admin)
     changelist = reverse("admin:speakers_submission_changelist")
     client = client_for(tour_admin)
     with django_capture_on_commit_callbacks(execute=True):
@@ -97,13 +213,13 @@ def test_decision_emails_go_out_once_per_decision_in_the_speakers_language(
         client.post(changelist, {"action": "send_decision_emails", "_selected_action": [talk.pk]})
     assert len(mail.outbox) == 1  # the same decision is not announced twice
 
-    services.decide(submission=talk, state=SubmissionState.WAITLISTED)
+    services.decide(submission=talk, state=SubmissionState.WAITLISTED, by=tour_admin)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(changelist, {"action": "send_decision_emails", "_selected_action": [talk.pk]})
     assert len(mail.outbox) == 2 and "候补" in mail.outbox[1].subject
 
 
-def test_the_tours_edited_template_and_english_are_used(talk, django_capture_on_commit_callbacks):
+def test_the_tours_edited_template_and_english_are_used(talk, tour_admin, django_capture_on_commit_callbacks):
     profile = talk.speaker.speaker_profile
     profile.preferred_language = "en"
     profile.save()
@@ -115,7 +231,7 @@ def test_the_tours_edited_template_and_english_are_used(talk, django_capture_on_
         subject_en="About {title}",
         body_en="Hello {speaker}, sorry about “{title}”. {unknown}",
     )
-    services.decide(submission=talk, state=SubmissionState.REJECTED)
+    services.decide(submission=talk, state=SubmissionState.REJECTED, by=tour_admin)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.notify_decisions(submissions=[talk]) == (1, 0)
     assert mail.outbox[0].subject == "About 数据要素化"
@@ -128,9 +244,12 @@ def test_undecided_talks_get_no_email(talk, django_capture_on_commit_callbacks):
     assert mail.outbox == []
 
 
-def test_the_speaker_confirms_and_declines_from_the_link(talk):
+def test_the_speaker_confirms_and_declines_from_the_link(talk, tour_admin):
     services.decide(
-        submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("shenzhen"), event_in("guangzhou")]
+        submission=talk,
+        state=SubmissionState.ACCEPTED,
+        events=[event_in("shenzhen"), event_in("guangzhou")],
+        by=tour_admin,
     )
     shenzhen = talk.acceptances.get(event__city__slug="shenzhen")
     guangzhou = talk.acceptances.get(event__city__slug="guangzhou")
@@ -155,8 +274,8 @@ def test_the_speaker_confirms_and_declines_from_the_link(talk):
     assert "Confirmed for Shenzhen" in my_talks and "Declined for Guangzhou" in my_talks
 
 
-def test_withdrawing_frees_every_slot(talk):
-    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("shenzhen")])
+def test_withdrawing_frees_every_slot(talk, tour_admin):
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("shenzhen")], by=tour_admin)
     slot = Slot.objects.create(
         event=event_in("shenzhen"),
         start=shanghai(2024, 5, 1, 14),
