@@ -248,11 +248,30 @@ def seed_current_tour(logins: DemoLogins) -> Event:
         past_day = today - dt.timedelta(days=7)
     beijing = _current_event(tour, "beijing", _clear_saturday(past_day, before=today))
     hangzhou = _current_event(tour, "hangzhou", _clear_saturday(today + dt.timedelta(days=35), before=None))
+    for city in City.objects.exclude(slug__in=["beijing", "hangzhou"]):
+        _city_in_preparation(tour, city)
     if not beijing.registrations.exists():
         _held_with_registrations(beijing, count=86, checked_in=64)
     services.create_checklist(event=hangzhou)
     _work_through(hangzhou, done_before=today - dt.timedelta(days=3))
     return hangzhou
+
+
+def _city_in_preparation(tour: Tour, city: City) -> None:
+    """A city whose team is on board and whose event has no date or venue yet."""
+    if Event.objects.filter(tour=tour, city=city).exists():
+        return
+    lead = demo_user(f"{city.slug}@{DEMO_DOMAIN}")
+    services.add_city_team_member(tour=tour, city=city, user=lead, role=TeamRole.LEAD)
+    services.save_event(
+        event=Event(
+            tour=tour,
+            city=city,
+            slug=city.slug,
+            title=f"{tour.year} 开源数据城市行·{city.name_zh}站",
+            title_en=f"{tour.year} Open Data City Tour · {city.name_en}",
+        )
+    )
 
 
 def _clear_saturday(near: dt.date, *, before: dt.date | None) -> dt.date:

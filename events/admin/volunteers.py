@@ -168,7 +168,9 @@ class EventVolunteersMixin:
         volunteers = list(volunteers_of_event(event))
         approved = [v for v in volunteers if v.status == VolunteerStatus.APPROVED]
         shifts = list(shifts_of_event(event))
+        now = timezone.now()
         for shift in shifts:
+            shift.started = shift.start <= now
             taken = {assignment.volunteer_id for assignment in shift.assignments.all()}
             full = len(taken) >= shift.head_count
             shift.candidates = [] if full else [v for v in approved if v.id not in taken]

@@ -284,6 +284,10 @@ class Event(models.Model):
         return self.status in PUBLIC_STATUSES and self.tour.is_public
 
     @property
+    def is_over(self) -> bool:
+        return bool(self.end and self.end <= timezone.now())
+
+    @property
     def local_date(self) -> dt.date | None:
         return timezone.localtime(self.start).date() if self.start else None
 

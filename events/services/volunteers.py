@@ -51,7 +51,7 @@ def _require_organizer(user, event: Event) -> None:
 
 def sign_up_volunteer(*, event: Event, user, details: VolunteerDetails) -> VolunteerApplication:
     """Offer to help at an event; the organizers decide."""
-    if event.status not in SIGN_UP_STATUSES or (event.end and event.end <= timezone.now()):
+    if event.status not in SIGN_UP_STATUSES or event.is_over:
         raise VolunteerError(_("This event is not looking for volunteers."), code="closed")
     roles = [role for role in dict.fromkeys(details.roles) if role in VolunteerRole.values]
     if not roles:
@@ -107,9 +107,12 @@ def decide_volunteer(*, application: VolunteerApplication, approve: bool, by) ->
 @transaction.atomic
 def withdraw_volunteering(*, application: VolunteerApplication) -> VolunteerApplication:
     """The volunteer steps back; their shifts are freed for others."""
-    application = VolunteerApplication.objects.select_for_update().get(pk=application.pk)
+    application = VolunteerApplication.objects.select_for_update().select_related("event").get(pk=application.pk)
     if application.status in (VolunteerStatus.WITHDRAWN, VolunteerStatus.DECLINED):
         return application
+    if application.event.is_over:
+        # Their shifts and attendance are the record of what they did.
+        raise VolunteerError(_("This event is over; there is nothing to step back from."), code="over")
     _release_all_shifts(application)
     application.status = VolunteerStatus.WITHDRAWN
     application.save(update_fields=["status"])

@@ -38,6 +38,7 @@ def _tour_page(request, tour):
             "cfp": open_cfp(tour),
             "sponsors": sponsors_by_tier(tour),
             "partners": partners_by_role(tour),
+            "other_tours": public_tours().exclude(pk=tour.pk).order_by("-year", "-created_at"),
         },
     )
 

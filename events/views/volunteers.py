@@ -39,7 +39,12 @@ def volunteer_signup(request, tour_slug, event_slug):
     return render(
         request,
         "events/volunteer_signup.html",
-        {"event": event, "tour": event.tour, "form": form, "open": event.status in services.SIGN_UP_STATUSES},
+        {
+            "event": event,
+            "tour": event.tour,
+            "form": form,
+            "open": event.status in services.SIGN_UP_STATUSES and not event.is_over,
+        },
     )
 
 
@@ -53,6 +58,10 @@ def my_volunteering(request):
 def withdraw_volunteering(request, pk):
     # Someone else's sign-up answers 404, as if it did not exist.
     application = get_object_or_404(VolunteerApplication, pk=pk, user=request.user)
-    services.withdraw_volunteering(application=application)
-    messages.success(request, _("You have stepped back from volunteering at this event."))
+    try:
+        services.withdraw_volunteering(application=application)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("You have stepped back from volunteering at this event."))
     return redirect("events:my_volunteering")

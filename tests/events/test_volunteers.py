@@ -401,3 +401,20 @@ def test_the_volunteer_list_and_the_board_do_not_grow_in_queries(event, organize
     add_one(2)
     three = (_count_queries(client, listing), _count_queries(client, board))
     assert one == three
+
+
+def test_stepping_back_after_the_event_is_refused_and_keeps_the_record():
+    past = EventFactory()  # 2024
+    manager = CityTeamMemberFactory(tour=past.tour, city=past.city).user
+    volunteer = VolunteerFactory(event=past)
+    assignment = services.assign_shift(shift=ShiftFactory(event=past), application=volunteer, by=manager)
+    services.mark_attendance(assignment=assignment, attendance=ShiftAttendance.PRESENT, by=manager)
+    client = client_for(volunteer.user)
+    assert (
+        reverse("events:withdraw_volunteering", args=[volunteer.pk])
+        not in client.get(reverse("events:my_volunteering")).content.decode()
+    )
+    response = client.post(reverse("events:withdraw_volunteering", args=[volunteer.pk]), follow=True)
+    assert "This event is over; there is nothing to step back from." in response.content.decode()
+    assert ShiftAssignment.objects.get(pk=assignment.pk).attendance == ShiftAttendance.PRESENT
+    assert VolunteerApplication.objects.get(pk=volunteer.pk).status == VolunteerStatus.APPROVED
