@@ -32,7 +32,12 @@ class ChecklistTemplateItem(models.Model):
     title = models.CharField(_("task"), max_length=200)
     title_en = models.CharField(_("task (English)"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
-    area = models.CharField(_("area"), max_length=20, choices=ChecklistArea.choices)
+    area = models.CharField(
+        _("default role"),
+        max_length=20,
+        choices=ChecklistArea.choices,
+        help_text=_("The part of the organizing team that usually does this task."),
+    )
     due_offset_days = models.SmallIntegerField(
         _("due (days from the event)"),
         validators=[MinValueValidator(-365), MaxValueValidator(365)],
@@ -82,7 +87,7 @@ class ChecklistTask(models.Model):
     )
     title = models.CharField(_("task"), max_length=200)
     title_en = models.CharField(_("task (English)"), max_length=200, blank=True)
-    area = models.CharField(_("area"), max_length=20, choices=ChecklistArea.choices)
+    area = models.CharField(_("role"), max_length=20, choices=ChecklistArea.choices)
     due_date = models.DateField(_("due"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
