@@ -86,7 +86,7 @@ def test_an_event_without_a_date_gets_a_clear_error_and_no_task(tour):
     event = EventFactory(tour=tour, start=None, end=None, status=EventStatus.DRAFT)
     with pytest.raises(ValidationError) as caught:
         services.create_checklist(event=event)
-    assert caught.value.messages == ["Give the event a date first: the checklist's due dates count from it."]
+    assert caught.value.messages == ["请先设定活动日期：筹备清单的截止日期据此推算。"]
     assert not ChecklistTask.objects.exists()
 
 
@@ -113,7 +113,7 @@ def test_the_owner_comes_from_the_city_team_or_the_tour_admins(tour):
     task.owner = CityTeamMemberFactory(tour=tour).user  # another city's organizer
     with pytest.raises(ValidationError) as caught:
         services.save_task(task=task, by=lead)
-    assert caught.value.message_dict == {"owner": ["The owner must be on this city's team or a tour admin."]}
+    assert caught.value.message_dict == {"owner": ["负责人须是本城市团队成员或巡回管理员。"]}
     assert ChecklistTask.objects.get(pk=task.pk).owner == lead
 
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from events import services
 from events.models import (
@@ -223,6 +223,7 @@ def test_an_organizer_of_another_city_cannot_decide_or_assign(event, django_capt
     assert not ShiftAssignment.objects.exists()
 
 
+@translation.override("en")
 def test_shifts_stay_on_the_event_days_and_keep_room_for_their_people(event, organizer):
     shift = Shift(
         event=event,
