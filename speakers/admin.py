@@ -305,9 +305,6 @@ class SubmissionAdmin(OrganizerAdmin):
         }
         return TemplateResponse(request, "admin/speakers/submission/decide.html", context)
 
-    def _tour_admin(self, request, submission) -> bool:
-        return request.user.is_superuser or submission.cfp.tour_id in self.scope(request).admin_tour_ids
-
     def _decide_many(self, request, queryset, state):
         """Decide each talk the user may decide; name each refused one with the reason."""
         done = 0
@@ -335,14 +332,22 @@ class SubmissionAdmin(OrganizerAdmin):
 
     @admin.action(description=_("Email the decision to the speakers (once per decision)"))
     def send_decision_emails(self, request, queryset):
-        allowed = [s for s in queryset if self._tour_admin(request, s)]
-        queued, skipped = services.notify_decisions(submissions=allowed)
+        queued, skipped, refused = services.notify_decisions(
+            submissions=queryset.select_related("cfp"), by=request.user
+        )
         self.message_user(
             request,
             gettext("%(queued)d email(s) on their way; %(skipped)d talk(s) skipped (undecided or already told).")
-            % {"queued": queued, "skipped": skipped + len(queryset) - len(allowed)},
+            % {"queued": queued, "skipped": skipped},
             messages.SUCCESS,
         )
+        if refused:
+            self.message_user(
+                request,
+                gettext("%(count)d talk(s) not emailed: only the tour's admins send decision emails.")
+                % {"count": refused},
+                messages.WARNING,
+            )
 
 
 class ReviewTeamMemberForm(forms.ModelForm):

@@ -215,12 +215,23 @@ def decide(*, submission: Submission, state: str, events: list[Event] = (), by) 
     return submission
 
 
-def notify_decisions(*, submissions) -> tuple[int, int]:
-    """Email each decided speaker once per decision. Returns (emails queued, skipped as already sent)."""
+def may_notify(user, submission: Submission) -> bool:
+    """Decision emails speak for the whole tour, so only its admins send them."""
+    return user.is_superuser or submission.cfp.tour_id in organizer_scope(user).admin_tour_ids
+
+
+def notify_decisions(*, submissions, by) -> tuple[int, int, int]:
+    """Email each decided speaker once per decision.
+
+    Returns (emails queued, skipped as undecided or already told, refused as not ``by``'s to send).
+    """
     from .tasks import send_decision_email
 
-    queued = skipped = 0
+    queued = skipped = refused = 0
     for submission in submissions:
+        if not may_notify(by, submission):
+            refused += 1
+            continue
         with transaction.atomic():
             locked = Submission.objects.select_for_update().get(pk=submission.pk)
             if locked.state not in DECIDED_STATES or locked.notified_state == locked.state:
@@ -231,7 +242,7 @@ def notify_decisions(*, submissions) -> tuple[int, int]:
             submission_id, state = locked.pk, locked.state
             transaction.on_commit(lambda sid=submission_id, st=state: send_decision_email.delay(sid, st))
             queued += 1
-    return queued, skipped
+    return queued, skipped, refused
 
 
 @transaction.atomic

@@ -233,15 +233,27 @@ def test_the_tours_edited_template_and_english_are_used(talk, tour_admin, django
     )
     services.decide(submission=talk, state=SubmissionState.REJECTED, by=tour_admin)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.notify_decisions(submissions=[talk]) == (1, 0)
+        assert services.notify_decisions(submissions=[talk], by=tour_admin) == (1, 0, 0)
     assert mail.outbox[0].subject == "About 数据要素化"
     assert mail.outbox[0].body == "Hello Chen Jing, sorry about “数据要素化”. {unknown}"
 
 
-def test_undecided_talks_get_no_email(talk, django_capture_on_commit_callbacks):
+def test_undecided_talks_get_no_email(talk, tour_admin, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.notify_decisions(submissions=[talk]) == (0, 1)
+        assert services.notify_decisions(submissions=[talk], by=tour_admin) == (0, 1, 0)
     assert mail.outbox == []
+
+
+def test_only_the_tours_admins_send_decision_emails(talk, tour_admin, django_capture_on_commit_callbacks):
+    services.decide(submission=talk, state=SubmissionState.REJECTED, by=tour_admin)
+    city_lead = CityTeamMemberFactory(tour=talk.cfp.tour).user
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.notify_decisions(submissions=[talk], by=city_lead) == (0, 0, 1)
+    talk.refresh_from_db()
+    assert mail.outbox == [] and talk.notified_state == ""
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.notify_decisions(submissions=[talk], by=tour_admin) == (1, 0, 0)
+    assert len(mail.outbox) == 1
 
 
 def test_the_speaker_confirms_and_declines_from_the_link(talk, tour_admin):
