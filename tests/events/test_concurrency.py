@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from events import services
 from events.models import InviteChannel, Registration, RegistrationStatus
@@ -132,3 +133,13 @@ def test_a_check_in_racing_a_cancellation_ends_one_way_or_the_other():
     else:
         assert registration.checked_in_at is not None and waiting.status == RegistrationStatus.WAITLISTED
     assert Registration.objects.filter(tier=tier, status=RegistrationStatus.CONFIRMED).count() == 1
+
+
+def test_a_registration_holds_the_event_lock_for_one_read_and_the_insert():
+    # Every registration of the event waits while one holds the lock, so each statement under it counts.
+    tier = TicketTierFactory(event=EventFactory(capacity=200, venue__capacity=200), quota=20)
+    with CaptureQueriesContext(connection) as captured:
+        services.register_attendee(event=tier.event, tier=tier, details=attendee())
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    locking = next(i for i, query in enumerate(captured.captured_queries) if "FOR UPDATE" in query["sql"])
+    assert statements[locking:] == ["SELECT", "SELECT", "INSERT", "COMMIT"]
