@@ -32,7 +32,9 @@ def render_ticket(registration_id: int) -> None:
     render_ticket_pdf(registration=registration)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+# No result kept: the registration row says how its ticket went, and without ignore_result every call from a
+# web process subscribes it to a result channel that nobody reads.
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3, ignore_result=True)
 def prepare_registration(registration_id: int, render: bool, email_kind: str) -> None:
     """After a registration commits: its ticket, then its email (sent on its own, so a mail outage retries only
     the email)."""
@@ -47,7 +49,7 @@ def prepare_registration(registration_id: int, render: bool, email_kind: str) ->
         send_registration_email.delay(registration_id, email_kind)
 
 
-@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5, ignore_result=True)
 def send_registration_email(registration_id: int, kind: str) -> None:
     registration = (
         Registration.objects.select_related("event__tour", "event__venue", "tier").filter(pk=registration_id).first()

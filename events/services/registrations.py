@@ -64,8 +64,11 @@ def _existing(event: Event, email: str, user) -> Registration | None:
     return Registration.objects.filter(match, ACTIVE, event=event).select_related("tier").first()
 
 
-def _resolve_code(event: Event, raw_code: str, now) -> InviteCode:
-    code = InviteCode.objects.select_related("tier").filter(code=raw_code.strip().upper()).first()
+def _find_code(raw_code: str) -> InviteCode | None:
+    return InviteCode.objects.filter(code=raw_code.strip().upper()).first()
+
+
+def _check_code(code: InviteCode | None, raw_code: str, event: Event, now, uses: int) -> None:
     if code is None:
         raise RegistrationError(_("There is no invite code “%(code)s”.") % {"code": raw_code}, code="bad_code")
     if code.event_id != event.id:
@@ -76,30 +79,84 @@ def _resolve_code(event: Event, raw_code: str, now) -> InviteCode:
             % {"date": formats.date_format(timezone.localtime(code.expires_at), "DATETIME_FORMAT")},
             code="expired_code",
         )
-    used = code.registrations.filter(ACTIVE).count()
-    if used >= code.max_uses:
+    if uses >= code.max_uses:
         raise RegistrationError(_("This invite code has been used up."), code="code_used_up")
-    return code
 
 
-def _confirmed_in_person(event: Event) -> int:
-    return Registration.objects.filter(
-        event=event, status=RegistrationStatus.CONFIRMED, tier__attendance=Attendance.IN_PERSON
-    ).count()
+@dataclass(frozen=True)
+class ClaimState:
+    """What the checks of a registration count, read in one statement while the event is locked."""
+
+    confirmed_in_person: int  # in the whole event, every in-person tier
+    confirmed_in_tier: int  # outside the seats that invite codes reserve
+    reserved_for_codes: int  # seats that live reserving codes still hold (an expired code holds none)
+    someone_waiting: bool  # on this tier's waiting list
+    already_registered: bool  # the email or account has an active registration for the event
+    code_uses: int  # active registrations made with the invite code
 
 
-def _unused_reserved_seats(event: Event, now, *, except_code: InviteCode | None = None) -> int:
-    """Seats that reserving invite codes still hold for their channels (expired codes hold none)."""
-    codes = InviteCode.objects.filter(event=event, reserves_seats=True, tier__attendance=Attendance.IN_PERSON).filter(
-        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+# Raw SQL because it runs while the event row is locked, and every registration of the event waits for that lock:
+# built with the ORM, the same statement took about 10 ms of CPU to compile, many times what it takes to run.
+# Kept portable to SQLite (the demo and the quick tests).
+_CLAIM_STATE = """
+SELECT t.*,
+    (SELECT COUNT(*) FROM events_registration r INNER JOIN events_tickettier rt ON rt.id = r.tier_id
+      WHERE r.event_id = e.id AND r.status = %(confirmed)s AND rt.attendance = %(in_person)s
+    ) AS confirmed_in_person,
+    (SELECT COUNT(*) FROM events_registration r
+      WHERE r.event_id = e.id AND r.tier_id = t.id AND r.status = %(confirmed)s AND NOT r.holds_reserved_seat
+    ) AS confirmed_in_tier,
+    (SELECT COALESCE(SUM(CASE WHEN c.max_uses > c.used THEN c.max_uses - c.used ELSE 0 END), 0)
+       FROM (SELECT ic.max_uses,
+                    (SELECT COUNT(*) FROM events_registration r
+                      WHERE r.invite_code_id = ic.id AND r.status IN (%(confirmed)s, %(waitlisted)s)) AS used
+               FROM events_invitecode ic INNER JOIN events_tickettier ct ON ct.id = ic.tier_id
+              WHERE ic.event_id = e.id AND ic.reserves_seats AND ct.attendance = %(in_person)s
+                AND (ic.expires_at IS NULL OR ic.expires_at > %(now)s)) c
+    ) AS reserved_for_codes,
+    EXISTS (SELECT 1 FROM events_registration r WHERE r.tier_id = t.id AND r.status = %(waitlisted)s
+    ) AS someone_waiting,
+    EXISTS (SELECT 1 FROM events_registration r
+             WHERE r.event_id = e.id AND r.status <> %(cancelled)s
+               AND (UPPER(r.email) = UPPER(%(email)s) OR r.user_id = %(user)s)
+    ) AS already_registered,
+    (SELECT COUNT(*) FROM events_registration r WHERE r.invite_code_id = %(code)s AND r.status <> %(cancelled)s
+    ) AS code_uses
+FROM events_event e LEFT JOIN events_tickettier t ON t.id = %(tier)s
+WHERE e.id = %(event)s
+"""
+
+
+def _claim_state(
+    event: Event, tier_id: int | None, now, *, email: str | None = None, user=None, code: InviteCode | None = None
+) -> tuple[TicketTier | None, ClaimState]:
+    """The tier as it is now (None if there is no such tier) and its seat counts, for a registration of
+    ``email``/``user`` with ``code``. Call it with the event locked: the counts are only true while it is."""
+    params = {
+        "event": event.pk,
+        "tier": tier_id,
+        "now": now,
+        "email": email,
+        "user": getattr(user, "pk", None),
+        "code": getattr(code, "pk", None),
+        "confirmed": RegistrationStatus.CONFIRMED,
+        "waitlisted": RegistrationStatus.WAITLISTED,
+        "cancelled": RegistrationStatus.CANCELLED,
+        "in_person": Attendance.IN_PERSON,
+    }
+    [row] = TicketTier.objects.raw(_CLAIM_STATE, params)
+    state = ClaimState(
+        confirmed_in_person=int(row.confirmed_in_person),
+        confirmed_in_tier=int(row.confirmed_in_tier),
+        reserved_for_codes=int(row.reserved_for_codes),
+        someone_waiting=bool(row.someone_waiting),
+        already_registered=bool(row.already_registered),
+        code_uses=int(row.code_uses),
     )
-    if except_code is not None:
-        codes = codes.exclude(pk=except_code.pk)
-    codes = codes.annotate(used=Count("registrations", filter=Q(registrations__status__in=["confirmed", "waitlisted"])))
-    return sum(max(code.max_uses - code.used, 0) for code in codes)
+    return (row if row.pk is not None else None), state
 
 
-def _has_seat(event: Event, tier: TicketTier, code: InviteCode | None, now) -> str | None:
+def _has_seat(event: Event, tier: TicketTier, state: ClaimState, code: InviteCode | None) -> str | None:
     """None when a seat is free for this claim, else the reason (``sold_out`` or ``capacity``)."""
     if tier.attendance == Attendance.ONLINE:
         return None
@@ -107,13 +164,9 @@ def _has_seat(event: Event, tier: TicketTier, code: InviteCode | None, now) -> s
     if code is not None and code.reserves_seats:
         # The code's own uses were checked; its seats were set aside within the capacity.
         return None
-    taken = Registration.objects.filter(event=event, status=RegistrationStatus.CONFIRMED).aggregate(
-        in_person=Count("id", filter=Q(tier__attendance=Attendance.IN_PERSON)),
-        in_tier=Count("id", filter=Q(tier=tier, holds_reserved_seat=False)),
-    )
-    if tier.quota is not None and taken["in_tier"] >= tier.quota:
+    if tier.quota is not None and state.confirmed_in_tier >= tier.quota:
         return "sold_out"
-    if capacity is not None and taken["in_person"] + _unused_reserved_seats(event, now) >= capacity:
+    if capacity is not None and state.confirmed_in_person + state.reserved_for_codes >= capacity:
         return "capacity"
     return None
 
@@ -135,82 +188,90 @@ def register_attendee(
     ``notify=False`` sends no confirmation email; ``render=False`` leaves the ticket to be rendered when its owner
     first asks for it (for bulk imports).
     """
-    if tier is not None and Registration.objects.filter(tier=tier, status=RegistrationStatus.WAITLISTED).exists():
+    if tier is not None and _someone_waiting(tier):
         # Seats freed since the last promotion (a raised capacity, an expired reservation) go to those waiting,
         # in a transaction of its own: a refusal below must not undo their promotion.
         promote_after_change(event=event)
-    with transaction.atomic():
-        event = _lock_event(event)
-        now = timezone.now()
-        if event.status != EventStatus.PUBLISHED:
-            raise RegistrationError(_("Registration for this event is closed."), code="closed")
-        if not details.privacy_accepted:
-            raise RegistrationError(_("Please accept the privacy note to register."), code="privacy")
-        existing = _existing(event, details.email, user)
-        if existing is not None:
-            raise AlreadyRegistered(existing)
-        code = _resolve_code(event, invite_code, now) if invite_code.strip() else None
-        if code is not None:
-            tier = code.tier
-        if tier is None:
-            raise RegistrationError(_("Choose a ticket."), code="no_tier")
-        tier = TicketTier.objects.get(pk=tier.pk)
-        if tier.event_id != event.id:
-            raise RegistrationError(_("This ticket tier belongs to another event."), code="other_event")
-        if tier.visibility == TierVisibility.INVITE_ONLY and code is None:
-            raise RegistrationError(_("This ticket needs an invite code."), code="needs_code")
-        if code is None and not tier.on_sale(now):
-            raise RegistrationError(_outside_window(tier, now), code="not_on_sale")
+    # Looked up before the lock, which only protects its uses (counted under the lock): organizers edit codes
+    # without taking it.
+    code = _find_code(invite_code) if invite_code.strip() else None
+    wanted_tier = code.tier_id if code is not None else getattr(tier, "pk", None)
+    try:
+        # No savepoint around the insert: a unique-constraint error ends the whole transaction, which has
+        # written nothing else, and the event lock with it.
+        with transaction.atomic():
+            event = _lock_event(event)
+            now = timezone.now()
+            if event.status != EventStatus.PUBLISHED:
+                raise RegistrationError(_("Registration for this event is closed."), code="closed")
+            if not details.privacy_accepted:
+                raise RegistrationError(_("Please accept the privacy note to register."), code="privacy")
+            # Everything the checks below need, in one statement: the lock is held until the commit.
+            tier, state = _claim_state(event, wanted_tier, now, email=details.email, user=user, code=code)
+            if state.already_registered:
+                raise AlreadyRegistered(_existing(event, details.email, user))
+            if invite_code.strip():
+                _check_code(code, invite_code, event, now, state.code_uses)
+            if wanted_tier is None:
+                raise RegistrationError(_("Choose a ticket."), code="no_tier")
+            if tier is None:
+                raise TicketTier.DoesNotExist("TicketTier matching query does not exist.")
+            if tier.event_id != event.id:
+                raise RegistrationError(_("This ticket tier belongs to another event."), code="other_event")
+            if tier.visibility == TierVisibility.INVITE_ONLY and code is None:
+                raise RegistrationError(_("This ticket needs an invite code."), code="needs_code")
+            if code is None and not tier.on_sale(now):
+                raise RegistrationError(_outside_window(tier, now), code="not_on_sale")
 
-        status = RegistrationStatus.CONFIRMED
-        shortage = _has_seat(event, tier, code, now)
-        if not shortage and not (code and code.reserves_seats) and _others_waiting(tier):
-            shortage = "sold_out"  # the people in line go first
-        if shortage:
-            if not join_waitlist:
-                if shortage == "capacity":
+            status = RegistrationStatus.CONFIRMED
+            shortage = _has_seat(event, tier, state, code)
+            if not shortage and not (code and code.reserves_seats) and state.someone_waiting:
+                shortage = "sold_out"  # the people in line go first
+            if shortage:
+                if not join_waitlist:
+                    if shortage == "capacity":
+                        raise RegistrationError(
+                            _("The event is full: all %(capacity)s seats are taken. You can join the waiting list.")
+                            % {"capacity": event.effective_capacity},
+                            code="capacity",
+                        )
                     raise RegistrationError(
-                        _("The event is full: all %(capacity)s seats are taken. You can join the waiting list.")
-                        % {"capacity": event.effective_capacity},
-                        code="capacity",
+                        _("“%(tier)s” is sold out. You can join the waiting list.") % {"tier": tier.display_name},
+                        code="sold_out",
                     )
-                raise RegistrationError(
-                    _("“%(tier)s” is sold out. You can join the waiting list.") % {"tier": tier.display_name},
-                    code="sold_out",
-                )
-            status = RegistrationStatus.WAITLISTED
+                status = RegistrationStatus.WAITLISTED
 
-        registration = Registration(
-            event=event,
-            tier=tier,
-            user=user,
-            email=details.email.strip().lower(),
-            name=details.name.strip(),
-            company=details.company,
-            job_role=details.job_role,
-            phone=details.phone,
-            heard_from=details.heard_from,
-            answers=details.answers,
-            invite_code=code,
-            status=status,
-            source=source,
-            holds_reserved_seat=bool(code and code.reserves_seats and status == RegistrationStatus.CONFIRMED),
-            privacy_accepted_at=now,
-            language=details.language,
-            ticket_state=TicketState.PENDING if status == RegistrationStatus.CONFIRMED and render else TicketState.NONE,
-        )
-        try:
-            with transaction.atomic():
-                registration.save()
-        except IntegrityError:
-            # The unique constraint caught a duplicate that raced past the check above.
-            raise AlreadyRegistered(_existing(event, details.email, user)) from None
-        kind = "confirmed" if status == RegistrationStatus.CONFIRMED else "waitlisted"
-        _after_commit(registration, kind if notify else None, render=render)
-        return registration
+            registration = Registration(
+                event=event,
+                tier=tier,
+                user=user,
+                email=details.email.strip().lower(),
+                name=details.name.strip(),
+                company=details.company,
+                job_role=details.job_role,
+                phone=details.phone,
+                heard_from=details.heard_from,
+                answers=details.answers,
+                invite_code=code,
+                status=status,
+                source=source,
+                holds_reserved_seat=bool(code and code.reserves_seats and status == RegistrationStatus.CONFIRMED),
+                privacy_accepted_at=now,
+                language=details.language,
+                ticket_state=(
+                    TicketState.PENDING if status == RegistrationStatus.CONFIRMED and render else TicketState.NONE
+                ),
+            )
+            registration.save()
+            kind = "confirmed" if status == RegistrationStatus.CONFIRMED else "waitlisted"
+            _after_commit(registration, kind if notify else None, render=render)
+    except IntegrityError:
+        # The unique constraint caught a duplicate that raced past the check above.
+        raise AlreadyRegistered(_existing(event, details.email, user)) from None
+    return registration
 
 
-def _others_waiting(tier: TicketTier) -> bool:
+def _someone_waiting(tier: TicketTier) -> bool:
     return Registration.objects.filter(tier=tier, status=RegistrationStatus.WAITLISTED).exists()
 
 
@@ -255,7 +316,8 @@ def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> lis
     if tier is not None:
         waiting = waiting.filter(tier=tier)
     for registration in waiting.order_by("created_at", "id"):
-        if _has_seat(event, registration.tier, registration.invite_code, now):
+        _tier, state = _claim_state(event, registration.tier_id, now)
+        if _has_seat(event, registration.tier, state, registration.invite_code):
             continue
         registration.status = RegistrationStatus.CONFIRMED
         registration.holds_reserved_seat = bool(registration.invite_code and registration.invite_code.reserves_seats)
@@ -348,7 +410,8 @@ def check_reservation(*, event: Event, tier: TicketTier, seats: int) -> None:
     """Refuse to set ``seats`` aside when the event's capacity does not have them free."""
     if tier.attendance != Attendance.IN_PERSON or event.effective_capacity is None:
         return
-    held = _confirmed_in_person(event) + _unused_reserved_seats(event, timezone.now())
+    _tier, state = _claim_state(event, tier.pk, timezone.now())
+    held = state.confirmed_in_person + state.reserved_for_codes
     if held + seats > event.effective_capacity:
         raise ValidationError(
             _("Not enough free seats to reserve %(wanted)s: %(free)s of %(capacity)s are free.")

@@ -6,6 +6,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from events import services
 from events.models import InviteChannel, Registration, RegistrationStatus, ShiftAssignment
@@ -162,3 +163,13 @@ def test_one_person_is_never_put_in_two_overlapping_shifts_under_a_race():
     outcomes = race(lambda i: services.assign_shift(shift=shifts[i], application=volunteer, by=organizer), count=10)
     assert codes(outcomes) == ["ShiftAssignment"] + ["overlap"] * 9
     assert ShiftAssignment.objects.filter(volunteer=volunteer).count() == 1
+
+
+def test_a_registration_holds_the_event_lock_for_one_read_and_the_insert():
+    # Every registration of the event waits while one holds the lock, so each statement under it counts.
+    tier = TicketTierFactory(event=EventFactory(capacity=200, venue__capacity=200), quota=20)
+    with CaptureQueriesContext(connection) as captured:
+        services.register_attendee(event=tier.event, tier=tier, details=attendee())
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    locking = next(i for i, query in enumerate(captured.captured_queries) if "FOR UPDATE" in query["sql"])
+    assert statements[locking:] == ["SELECT", "SELECT", "INSERT", "COMMIT"]

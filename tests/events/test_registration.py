@@ -12,6 +12,7 @@ from events.models import (
     Attendance,
     EventStatus,
     InviteChannel,
+    InviteCode,
     Registration,
     RegistrationStatus,
     TicketState,
@@ -165,6 +166,34 @@ def test_reserved_seats_stay_outside_the_public_quota():
         services.create_invite_codes(
             event=event, tier=public, channel=InviteChannel.STAFF, count=1, reserves_seats=True
         )
+
+
+def test_reserving_codes_hold_only_their_unused_in_person_seats_until_they_expire():
+    event = EventFactory(capacity=5, venue__capacity=100, livestream_url="https://live.example.org/")
+    public = TicketTierFactory(event=event, quota=5)
+    online = TicketTierFactory(event=event, attendance=Attendance.ONLINE, quota=None)
+
+    def reserving_code(tier, max_uses):
+        [code] = services.create_invite_codes(
+            event=event, tier=tier, channel=InviteChannel.SPEAKER, count=1, max_uses=max_uses, reserves_seats=True
+        )
+        return code
+
+    speakers = reserving_code(public, 2)
+    reserving_code(online, 3)  # holds no seat in the room
+    lapsing = reserving_code(public, 1)
+    for _ in range(2):
+        services.register_attendee(event=event, tier=public, details=attendee(), invite_code=speakers.code)
+    # Two seats taken with the speakers' code, one held by the other code: two left for the public.
+    for _ in range(2):
+        services.register_attendee(event=event, tier=public, details=attendee())
+    assert refusal(event=event, tier=public, details=attendee())[0] == "capacity"
+    InviteCode.objects.filter(pk=lapsing.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    services.register_attendee(event=event, tier=public, details=attendee())  # its seat is free again
+    # Used twice and then cut to one use: it holds no seat, and frees none either.
+    InviteCode.objects.filter(pk=speakers.pk).update(max_uses=1)
+    assert refusal(event=event, tier=public, details=attendee())[0] == "capacity"
+    assert event.registrations.filter(status="confirmed").count() == 5
 
 
 def test_cancelling_promotes_the_first_in_line(tier, django_capture_on_commit_callbacks):
