@@ -113,8 +113,13 @@ def figures(clients: list[Client], wall: float) -> tuple[float, float, int]:
 
 def setup_data(total_users: int, seats: int):
     """An event with room for everyone, one with ``seats`` seats left, and a logged-in session per user."""
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
+
+    # The server's own session engine (cached_db with Redis), so a session is where a fresh log-in puts it.
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
     from events.models import EventStatus, TicketTier
     from tests.factories import EventFactory
