@@ -403,18 +403,31 @@ class CityKpi:
 COUNTED_STATUSES = (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED, EventStatus.FINISHED)
 
 
-def city_kpis(*, year: int, cities: QuerySet, now=None) -> list[CityKpi]:
+def kpi_cities(user) -> QuerySet:
+    """The cities whose KPIs a user sees: every city for a superuser, the cities of their tours for a tour admin,
+    their own cities for a city team."""
+    if user.is_superuser:
+        return City.objects.all()
+    scope = organizer_scope(user)
+    return City.objects.filter(
+        Q(events__tour_id__in=scope.admin_tour_ids) | Q(id__in={city for _tour, city in scope.city_teams})
+    ).distinct()
+
+
+def city_kpis(*, year: int, cities: QuerySet, events: QuerySet | None = None, now=None) -> list[CityKpi]:
     """Per city, for one year: events held (started by now) and planned against the target, confirmed
     registrations, the check-in rate of the in-person seats of held events, and approved volunteers.
 
-    Five queries, whatever the number of cities and events.
+    ``events`` limits what is counted (to the events a user organizes, say). Five queries, whatever the number of
+    cities and events.
     """
     now = now or timezone.now()
-    events = Event.objects.filter(start__year=year, status__in=COUNTED_STATUSES, city__in=cities)
+    events = Event.objects.all() if events is None else events
+    events = events.filter(start__year=year, status__in=COUNTED_STATUSES, city__in=cities)
     targets = dict(CityTarget.objects.filter(year=year, city__in=cities).values_list("city_id", "events"))
     rows = {
         city.id: CityKpi(city=city, target=targets.get(city.id))
-        for city in cities.filter(Q(id__in=targets.keys()) | Q(id__in=events.values("city_id"))).distinct()
+        for city in City.objects.filter(Q(id__in=targets.keys()) | Q(id__in=events.values("city_id")))
     }
     for row in events.values("city_id").annotate(planned=Count("id"), held=Count("id", filter=Q(start__lte=now))):
         rows[row["city_id"]].planned, rows[row["city_id"]].held = row["planned"], row["held"]

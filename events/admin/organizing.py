@@ -16,7 +16,7 @@ from ..selectors import (
     checklist_progress,
     city_kpis,
     events_organized_by,
-    organizer_scope,
+    kpi_cities,
     organizing_team_users,
     overdue_tasks,
 )
@@ -160,28 +160,38 @@ class EventChecklistMixin:
 
 @admin.register(CityTarget)
 class CityTargetAdmin(OrganizerAdmin):
-    """Targets are set by tour admins; a city team sees its own city's."""
+    """Targets are set by superusers, and by tour admins for the cities their tours visit; a city team sees its
+    own city's."""
 
     list_display = ["city", "year", "events"]
     list_filter = ["year", "city"]
     list_editable = ["events"]
 
-    def _sets_targets(self, request) -> bool:
-        return request.user.is_superuser or bool(self.scope(request).admin_tour_ids)
-
     def scope_queryset(self, queryset, request):
-        if self._sets_targets(request):
-            return queryset
-        return queryset.filter(city_id__in={city for _tour, city in self.scope(request).city_teams})
+        return queryset.filter(city__in=kpi_cities(request.user))
+
+    def _settable_cities(self, request):
+        if request.user.is_superuser:
+            return City.objects.all()
+        return City.objects.filter(events__tour_id__in=self.scope(request).admin_tour_ids).distinct()
+
+    def _sets_targets(self, request, obj=None) -> bool:
+        settable = self._settable_cities(request)
+        return settable.exists() if obj is None else settable.filter(pk=obj.city_id).exists()
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and self._sets_targets(request)
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._sets_targets(request)
+        return super().has_change_permission(request, obj) and self._sets_targets(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._sets_targets(request)
+        return super().has_delete_permission(request, obj) and self._sets_targets(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "city":
+            kwargs["queryset"] = self._settable_cities(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_urls(self):
         return [
@@ -202,10 +212,6 @@ class CityTargetAdmin(OrganizerAdmin):
         except ValueError:
             year = this_year
         year = min(max(year, 2000), 2100)
-        if self._sets_targets(request):
-            cities = City.objects.all()
-        else:
-            cities = City.objects.filter(id__in={city for _tour, city in organizer_scope(request.user).city_teams})
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("City KPIs %(year)s") % {"year": year},
@@ -213,6 +219,6 @@ class CityTargetAdmin(OrganizerAdmin):
             "year": year,
             "previous_year": year - 1,
             "next_year": year + 1,
-            "kpis": city_kpis(year=year, cities=cities),
+            "kpis": city_kpis(year=year, cities=kpi_cities(request.user), events=events_organized_by(request.user)),
         }
         return TemplateResponse(request, "admin/events/citytarget/kpis.html", context)

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -69,6 +70,9 @@ class VolunteerApplicationAdmin(EventScopedAdmin):
     def has_add_permission(self, request):
         return False  # volunteers sign up on the event page
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # declined, or stepped back: the sign-up stays, with what they did
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_shifts=models.Count("assignments"))
 
@@ -133,8 +137,24 @@ class ShiftAdmin(EventScopedAdmin):
             obj.head_count,
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        return ["event"] if obj is not None else []
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one by one, through the service that frees the volunteers
+        return actions
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.event.is_over and obj.assignments.exists():
+            return False  # the record of who helped
+        return super().has_delete_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         services.save_shift(shift=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        services.delete_shift(shift=obj, by=request.user)
 
 
 class EventVolunteersMixin:
@@ -192,15 +212,22 @@ class EventVolunteersMixin:
         operation = request.POST.get("op")
         applications = VolunteerApplication.objects.filter(event=event)
         assignments = ShiftAssignment.objects.filter(shift__event=event)
+
+        def posted(queryset, name):
+            value = request.POST.get(name, "")
+            if not value.isdigit():
+                raise Http404
+            return get_object_or_404(queryset, pk=int(value))
+
         try:
             if operation in ("approve", "decline"):
-                application = get_object_or_404(applications, pk=request.POST.get("volunteer"))
+                application = posted(applications, "volunteer")
                 services.decide_volunteer(application=application, approve=operation == "approve", by=request.user)
                 message = gettext("%(name)s approved.") if operation == "approve" else gettext("%(name)s declined.")
                 self.message_user(request, message % {"name": application.name}, messages.SUCCESS)
             elif operation == "assign":
-                shift = get_object_or_404(Shift, event=event, pk=request.POST.get("shift"))
-                application = get_object_or_404(applications, pk=request.POST.get("volunteer"))
+                shift = posted(Shift.objects.filter(event=event), "shift")
+                application = posted(applications, "volunteer")
                 services.assign_shift(shift=shift, application=application, by=request.user)
                 self.message_user(
                     request,
@@ -208,11 +235,11 @@ class EventVolunteersMixin:
                     messages.SUCCESS,
                 )
             elif operation == "unassign":
-                assignment = get_object_or_404(assignments, pk=request.POST.get("assignment"))
+                assignment = posted(assignments, "assignment")
                 services.unassign_shift(assignment=assignment, by=request.user)
                 self.message_user(request, gettext("Taken off the shift."), messages.SUCCESS)
             elif operation == "attendance":
-                assignment = get_object_or_404(assignments, pk=request.POST.get("assignment"))
+                assignment = posted(assignments, "assignment")
                 services.mark_attendance(
                     assignment=assignment, attendance=request.POST.get("attendance", ""), by=request.user
                 )

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -112,7 +113,7 @@ class Shift(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_role_display()} {self.start:%m-%d %H:%M}"
+        return f"{self.get_role_display()} {timezone.localtime(self.start):%m-%d %H:%M}"
 
 
 class ShiftAttendance(models.TextChoices):

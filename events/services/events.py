@@ -56,8 +56,8 @@ def save_event(*, event: Event) -> Event:
         event.poster_error = ""
     event.save()
     event._stored_status = event.status
-    if previous is not None and previous.local_date != event.local_date:
-        redate_checklist(event=event)
+    if previous is not None and previous.local_date and previous.local_date != event.local_date:
+        redate_checklist(event=event, previous_day=previous.local_date)
     if needs_poster:
         request_poster(event=event)
     return event

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import ChecklistTask, ChecklistTemplateItem, CityTeamMember, Event, TaskStatus
+from ..models import ChecklistTask, ChecklistTemplateItem, CityTeamMember, Event, EventStatus, TaskStatus
 from ..selectors import organizes_event
 
 
@@ -28,6 +28,8 @@ def create_checklist(*, event: Event) -> list[ChecklistTask]:
     Tasks already copied are left alone, so running it again only adds what the template gained since.
     """
     event = Event.objects.select_for_update().get(pk=event.pk)
+    if event.status == EventStatus.CANCELLED:
+        raise ChecklistError(_("This event is cancelled; it needs no checklist."))
     if not event.start:
         raise ChecklistError(_("Give the event a date first: the checklist's due dates count from it."))
     copied = set(event.checklist.exclude(template_item=None).values_list("template_item_id", flat=True))
@@ -45,18 +47,20 @@ def create_checklist(*, event: Event) -> list[ChecklistTask]:
     )
 
 
-def redate_checklist(*, event: Event) -> int:
-    """After the event moves to another day, move the due dates of its open template tasks with it."""
+def redate_checklist(*, event: Event, previous_day: dt.date) -> int:
+    """After the event moves from ``previous_day`` to another day, move its open template tasks with it.
+
+    A due date an organizer changed by hand (no longer the template's offset from the old day) stays.
+    """
     if not event.start:
         return 0
-    tasks = list(
-        event.checklist.filter(status__in=(TaskStatus.TODO, TaskStatus.DOING))
-        .exclude(template_item=None)
-        .select_related("template_item")
-    )
-    for task in tasks:
-        task.due_date = _due(event, task.template_item)
-    return ChecklistTask.objects.bulk_update(tasks, ["due_date"])
+    moved = []
+    open_tasks = event.checklist.filter(status__in=(TaskStatus.TODO, TaskStatus.DOING)).exclude(template_item=None)
+    for task in open_tasks.select_related("template_item"):
+        if task.due_date == previous_day + dt.timedelta(days=task.template_item.due_offset_days):
+            task.due_date = _due(event, task.template_item)
+            moved.append(task)
+    return ChecklistTask.objects.bulk_update(moved, ["due_date"])
 
 
 def owner_choices(event: Event):

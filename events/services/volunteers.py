@@ -5,6 +5,7 @@ check-in helpers, and taking their last check-in shift away removes them again (
 hand).
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -58,21 +59,28 @@ def sign_up_volunteer(*, event: Event, user, details: VolunteerDetails) -> Volun
         raise VolunteerError(_("Choose at least one role you would like to take on."), code="no_role")
     if not (details.phone.strip() or details.wechat.strip()):
         raise VolunteerError(_("Give a phone number or a WeChat ID so the organizers can reach you."), code="contact")
-    if VolunteerApplication.objects.filter(event=event, user=user).exists():
-        raise VolunteerError(_("You have already signed up to volunteer at this event."), code="duplicate")
+    fields = {
+        "name": details.name.strip(),
+        "roles": roles,
+        "availability": details.availability.strip(),
+        "phone": details.phone.strip(),
+        "wechat": details.wechat.strip(),
+        "experience": details.experience.strip(),
+        "language": details.language,
+    }
     try:
         with transaction.atomic():
-            return VolunteerApplication.objects.create(
-                event=event,
-                user=user,
-                name=details.name.strip(),
-                roles=roles,
-                availability=details.availability.strip(),
-                phone=details.phone.strip(),
-                wechat=details.wechat.strip(),
-                experience=details.experience.strip(),
-                language=details.language,
-            )
+            earlier = VolunteerApplication.objects.select_for_update().filter(event=event, user=user).first()
+            if earlier is None:
+                return VolunteerApplication.objects.create(event=event, user=user, **fields)
+            if earlier.status != VolunteerStatus.WITHDRAWN:
+                raise VolunteerError(_("You have already signed up to volunteer at this event."), code="duplicate")
+            # Someone who stepped back may offer again: the organizers decide anew.
+            for name, value in {**fields, "status": VolunteerStatus.PENDING, "decided_by": None}.items():
+                setattr(earlier, name, value)
+            earlier.decided_at = None
+            earlier.save()
+            return earlier
     except IntegrityError:  # a second sign-up that raced the first
         raise VolunteerError(_("You have already signed up to volunteer at this event."), code="duplicate") from None
 
@@ -94,7 +102,11 @@ def decide_volunteer(*, application: VolunteerApplication, approve: bool, by) ->
         raise VolunteerError(_("%(name)s has withdrawn.") % {"name": application.name}, code="withdrawn")
     if application.status == new_status:
         return application  # deciding the same twice sends no second email
+    event = application.event
+    if approve and (event.status not in SIGN_UP_STATUSES or event.is_over):
+        raise VolunteerError(_("This event is not looking for volunteers."), code="closed")
     if new_status == VolunteerStatus.DECLINED:
+        _keep_the_record(event)
         _release_all_shifts(application)
     application.status = new_status
     application.decided_by = by
@@ -111,12 +123,25 @@ def withdraw_volunteering(*, application: VolunteerApplication) -> VolunteerAppl
     if application.status in (VolunteerStatus.WITHDRAWN, VolunteerStatus.DECLINED):
         return application
     if application.event.is_over:
-        # Their shifts and attendance are the record of what they did.
         raise VolunteerError(_("This event is over; there is nothing to step back from."), code="over")
     _release_all_shifts(application)
     application.status = VolunteerStatus.WITHDRAWN
     application.save(update_fields=["status"])
     return application
+
+
+def _keep_the_record(event: Event) -> None:
+    """After the event, its shifts and their attendance are the record of who did what (and earn certificates):
+    nobody is taken off them any more."""
+    if event.is_over:
+        raise VolunteerError(
+            _("This event is over: its shifts and their attendance stay as the record of who helped."), code="over"
+        )
+
+
+def _lock_person(user_id: int) -> None:
+    """Serialize the changes to one person's shifts (at any event): lock their sign-ups, in id order."""
+    list(VolunteerApplication.objects.select_for_update().filter(user_id=user_id).order_by("id").values_list("id"))
 
 
 def _when(shift: Shift) -> str:
@@ -127,9 +152,9 @@ def _when(shift: Shift) -> str:
 @transaction.atomic
 def assign_shift(*, shift: Shift, application: VolunteerApplication, by) -> ShiftAssignment:
     """Give an approved volunteer a shift, if it still needs people and overlaps none of theirs (at any event)."""
-    # Lock the person (all their applications, in id order) and then the shift: two organizers assigning the same
-    # person, or the last place of a shift, at the same moment are served one after the other.
-    list(VolunteerApplication.objects.select_for_update().filter(user_id=application.user_id).order_by("id"))
+    # Lock the person and then the shift: two organizers assigning the same person, or the last place of a shift,
+    # at the same moment are served one after the other.
+    _lock_person(application.user_id)
     shift = Shift.objects.select_for_update().select_related("event").get(pk=shift.pk)
     application.refresh_from_db()
     _require_organizer(by, shift.event)
@@ -184,17 +209,31 @@ def _release_all_shifts(application: VolunteerApplication) -> None:
         _release(assignment)
 
 
+def _locked_assignment(assignment: ShiftAssignment) -> ShiftAssignment:
+    _lock_person(assignment.volunteer.user_id)
+    locked = (
+        ShiftAssignment.objects.select_for_update(of=("self",))
+        .select_related("shift__event", "volunteer")
+        .filter(pk=assignment.pk)
+        .first()
+    )
+    if locked is None:
+        raise VolunteerError(_("This volunteer is no longer on that shift."), code="gone")
+    return locked
+
+
 @transaction.atomic
 def unassign_shift(*, assignment: ShiftAssignment, by) -> None:
-    assignment = ShiftAssignment.objects.select_related("shift__event", "volunteer").get(pk=assignment.pk)
+    assignment = _locked_assignment(assignment)
     _require_organizer(by, assignment.shift.event)
+    _keep_the_record(assignment.shift.event)
     _release(assignment)
 
 
 @transaction.atomic
 def mark_attendance(*, assignment: ShiftAssignment, attendance: str, by) -> ShiftAssignment:
     """Record whether the volunteer came to their shift (this is what their honor certificate rests on)."""
-    assignment = ShiftAssignment.objects.select_for_update().select_related("shift__event").get(pk=assignment.pk)
+    assignment = _locked_assignment(assignment)
     _require_organizer(by, assignment.shift.event)
     if attendance not in ShiftAttendance.values:
         raise VolunteerError(_("Unknown attendance."), code="bad_value")
@@ -215,7 +254,8 @@ def check_shift(shift: Shift) -> None:
         first_day = timezone.localtime(event.start).date()
         last_day = timezone.localtime(event.end).date()
         start_day = timezone.localtime(shift.start).date()
-        if not (first_day.toordinal() - 1 <= start_day.toordinal() <= last_day.toordinal()):
+        end_day = timezone.localtime(shift.end).date()
+        if not (first_day - dt.timedelta(days=1) <= start_day <= end_day <= last_day):
             errors["start"] = _("A shift must be on the event's day or the day before it (for setting up).")
     if shift.pk:
         previous = Shift.objects.get(pk=shift.pk)
@@ -224,7 +264,9 @@ def check_shift(shift: Shift) -> None:
             errors["head_count"] = _("%(count)s volunteers already have this shift; unassign some first.") % {
                 "count": assigned
             }
-        if assigned and (previous.role, previous.start, previous.end) != (shift.role, shift.start, shift.end):
+        if assigned and previous.event_id != shift.event_id:
+            errors["event"] = _("Unassign this shift's volunteers before moving it to another event.")
+        elif assigned and (previous.role, previous.start, previous.end) != (shift.role, shift.start, shift.end):
             errors["role" if previous.role != shift.role else "start"] = _(
                 "Unassign this shift's volunteers before changing its role or its times."
             )
@@ -241,3 +283,16 @@ def save_shift(*, shift: Shift, by) -> Shift:
     check_shift(shift)
     shift.save()
     return shift
+
+
+@transaction.atomic
+def delete_shift(*, shift: Shift, by) -> None:
+    """Delete a shift; its volunteers are taken off it first (and lose the check-in access it gave them)."""
+    shift = Shift.objects.select_for_update().select_related("event").get(pk=shift.pk)
+    _require_organizer(by, shift.event)
+    assignments = list(shift.assignments.select_related("shift", "volunteer"))
+    if assignments:
+        _keep_the_record(shift.event)
+    for assignment in assignments:
+        _release(assignment)
+    shift.delete()

@@ -8,18 +8,20 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import translation
 
 from events import services
 from events.models import (
     ChecklistArea,
     ChecklistTask,
     ChecklistTemplateItem,
+    City,
     CityTarget,
     EventStatus,
     TaskStatus,
     VolunteerStatus,
 )
+from events.selectors import city_kpis
 from tests.factories import (
     CityFactory,
     CityTeamMemberFactory,
@@ -84,7 +86,7 @@ def test_creating_it_again_adds_only_what_the_template_gained(tour):
 
 def test_an_event_without_a_date_gets_a_clear_error_and_no_task(tour):
     event = EventFactory(tour=tour, start=None, end=None, status=EventStatus.DRAFT)
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ValidationError) as caught, translation.override("zh-hans"):
         services.create_checklist(event=event)
     assert caught.value.messages == ["请先设定活动日期：筹备清单的截止日期据此推算。"]
     assert not ChecklistTask.objects.exists()
@@ -111,7 +113,7 @@ def test_the_owner_comes_from_the_city_team_or_the_tour_admins(tour):
     task.refresh_from_db()
     assert task.owner == lead and task.done_at is not None
     task.owner = CityTeamMemberFactory(tour=tour).user  # another city's organizer
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ValidationError) as caught, translation.override("zh-hans"):
         services.save_task(task=task, by=lead)
     assert caught.value.message_dict == {"owner": ["负责人须是本城市团队成员或巡回管理员。"]}
     assert ChecklistTask.objects.get(pk=task.pk).owner == lead
@@ -206,50 +208,72 @@ def _held_event(city, start, *, registrations=0, checked_in=0, online=0):
 
 
 def test_city_kpis_count_held_events_registrations_check_in_rate_and_volunteers():
-    year = timezone.localdate().year
     hangzhou = CityFactory(name_zh="杭州", position=1)
-    CityTarget.objects.create(city=hangzhou, year=year, events=3)
-    CityTarget.objects.create(city=hangzhou, year=year - 1, events=9)
-    first = _held_event(hangzhou, timezone.now() - dt.timedelta(days=2), registrations=4, checked_in=3, online=2)
-    _held_event(hangzhou, timezone.now() - dt.timedelta(days=1), registrations=4, checked_in=1)
-    upcoming = _held_event(hangzhou, timezone.now() + dt.timedelta(days=3), registrations=5)
-    EventFactory(city=hangzhou, start=timezone.now() - dt.timedelta(days=3), status=EventStatus.CANCELLED)
+    CityTarget.objects.create(city=hangzhou, year=2025, events=3)
+    CityTarget.objects.create(city=hangzhou, year=2024, events=9)
+    first = _held_event(hangzhou, shanghai(2025, 3, 8), registrations=4, checked_in=3, online=2)
+    _held_event(hangzhou, shanghai(2025, 3, 15), registrations=4, checked_in=1)
+    upcoming = _held_event(hangzhou, shanghai(2025, 12, 20), registrations=5)
+    EventFactory(city=hangzhou, start=shanghai(2025, 3, 1), status=EventStatus.CANCELLED)
+    _held_event(hangzhou, shanghai(2024, 12, 31, 23, 0), registrations=7)  # 2024 in Shanghai, though not in UTC+0
     person = UserFactory()
     VolunteerFactory(event=first, user=person)
     VolunteerFactory(event=upcoming, user=person)  # the same person counts once
     VolunteerFactory(event=upcoming)
     VolunteerFactory(event=first, status=VolunteerStatus.PENDING)
 
-    superuser = UserFactory(is_superuser=True, is_staff=True)
-    response = client_for(superuser).get(reverse("admin:events_city_kpis"))
-    [kpi] = [row for row in response.context["kpis"] if row.city == hangzhou]
+    [kpi] = city_kpis(year=2025, cities=City.objects.filter(pk=hangzhou.pk), now=shanghai(2025, 6, 1))
     assert (kpi.target, kpi.held, kpi.planned) == (3, 2, 3)
     assert (kpi.registrations, kpi.in_person, kpi.checked_in, kpi.volunteers) == (15, 8, 4, 2)
     assert kpi.check_in_rate == 0.5 and not kpi.target_reached
-    assert "50%" in response.content.decode()
+
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    response = client_for(superuser).get(reverse("admin:events_city_kpis") + "?year=2024")
+    [row] = response.context["kpis"]
+    assert (row.city, row.target, row.held, row.registrations) == (hangzhou, 9, 1, 7)
+    assert "0 / 7" in response.content.decode()
 
 
 def test_a_city_team_sees_only_its_citys_kpis_and_cannot_set_targets():
-    year = timezone.localdate().year
     mine, theirs = CityFactory(), CityFactory()
-    CityTarget.objects.create(city=mine, year=year, events=2)
-    CityTarget.objects.create(city=theirs, year=year, events=4)
-    organizer = CityTeamMemberFactory(city=mine).user
-    client = client_for(organizer)
-    response = client.get(reverse("admin:events_city_kpis"))
-    assert [kpi.city for kpi in response.context["kpis"]] == [mine]
+    CityTarget.objects.create(city=mine, year=2025, events=2)
+    CityTarget.objects.create(city=theirs, year=2025, events=4)
+    membership = CityTeamMemberFactory(city=mine)
+    counted = _held_event(mine, shanghai(2025, 5, 10), registrations=3)
+    counted.tour = membership.tour
+    counted.save()
+    _held_event(mine, shanghai(2025, 5, 17), registrations=4)  # another tour's event in the same city
+    client = client_for(membership.user)
+    response = client.get(reverse("admin:events_city_kpis") + "?year=2025")
+    [kpi] = response.context["kpis"]
+    assert (kpi.city, kpi.held, kpi.registrations) == (mine, 1, 3)
     assert client.get(reverse("admin:events_citytarget_add")).status_code == 403
+
+
+def test_a_tour_admin_sets_targets_only_for_the_cities_of_their_tours():
+    tour = TourFactory()
+    visited, elsewhere = CityFactory(), CityFactory()
+    EventFactory(tour=tour, city=visited)
+    tour_admin = UserFactory(is_staff=True)
+    tour.admins.add(tour_admin)
+    target = CityTarget.objects.create(city=elsewhere, year=2025, events=4)
+    client = client_for(tour_admin)
+    add = client.post(reverse("admin:events_citytarget_add"), {"city": elsewhere.pk, "year": 2026, "events": 9})
+    assert add.status_code == 200 and "Select a valid choice" in add.content.decode()
+    assert client.get(reverse("admin:events_citytarget_change", args=[target.pk])).status_code == 404
+    client.post(reverse("admin:events_citytarget_add"), {"city": visited.pk, "year": 2026, "events": 3})
+    assert list(CityTarget.objects.filter(year=2026).values_list("city", "events")) == [(visited.pk, 3)]
 
 
 def test_the_kpi_page_does_not_grow_in_queries():
     superuser = UserFactory(is_superuser=True, is_staff=True)
     client = client_for(superuser)
-    url = reverse("admin:events_city_kpis")
+    url = reverse("admin:events_city_kpis") + "?year=2025"
 
     def add_city():
         city = CityFactory()
-        CityTarget.objects.create(city=city, year=timezone.localdate().year, events=2)
-        event = _held_event(city, timezone.now() - dt.timedelta(days=1), registrations=2, checked_in=1)
+        CityTarget.objects.create(city=city, year=2025, events=2)
+        event = _held_event(city, shanghai(2025, 4, 12), registrations=2, checked_in=1)
         VolunteerFactory(event=event)
 
     add_city()
@@ -257,3 +281,22 @@ def test_the_kpi_page_does_not_grow_in_queries():
     add_city()
     add_city()
     assert _queries(client, url) == one
+
+
+def test_a_cancelled_event_gets_no_checklist(tour):
+    event = EventFactory(tour=tour, status=EventStatus.CANCELLED)
+    with pytest.raises(ValidationError), translation.override("en"):
+        services.create_checklist(event=event)
+    assert not ChecklistTask.objects.exists()
+
+
+def test_a_due_date_changed_by_hand_stays_when_the_event_moves(tour):
+    event = EventFactory(tour=tour, start=shanghai(2024, 6, 15), end=shanghai(2024, 6, 15, 17))
+    services.create_checklist(event=event)
+    poster = ChecklistTask.objects.get(event=event, title="海报设计")
+    poster.due_date = dt.date(2024, 5, 20)
+    poster.save()
+    event.start, event.end = shanghai(2024, 6, 22), shanghai(2024, 6, 22, 17)
+    services.save_event(event=event)
+    due = dict(ChecklistTask.objects.filter(event=event).values_list("title", "due_date"))
+    assert due["海报设计"] == dt.date(2024, 5, 20) and due["签到"] == dt.date(2024, 6, 22)

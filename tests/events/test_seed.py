@@ -125,7 +125,9 @@ def test_the_demo_has_volunteers_a_checklist_targets_and_a_tour_of_this_year():
     assert VolunteerApplication.objects.filter(event=hangzhou, user__email="volunteer@demo.citytour.cn").exists()
     tasks = ChecklistTask.objects.filter(event=hangzhou)
     assert tasks.filter(status="done").exists() and tasks.filter(status="todo").exists()
-    [kpi] = [row for row in city_kpis(year=this_year.year, cities=City.objects.all()) if row.city.slug == "beijing"]
+    # Early in January the Beijing event may fall in the year before; its KPIs are those of its own year.
+    kpis = city_kpis(year=beijing.local_date.year, cities=City.objects.all())
+    [kpi] = [row for row in kpis if row.city.slug == "beijing"]
     assert (kpi.held, kpi.registrations, kpi.checked_in, kpi.volunteers) == (1, 86, 64, 0)
 
 

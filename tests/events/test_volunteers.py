@@ -419,3 +419,76 @@ def test_stepping_back_after_the_event_is_refused_and_keeps_the_record():
     assert "This event is over; there is nothing to step back from." in response.content.decode()
     assert ShiftAssignment.objects.get(pk=assignment.pk).attendance == ShiftAttendance.PRESENT
     assert VolunteerApplication.objects.get(pk=volunteer.pk).status == VolunteerStatus.APPROVED
+
+
+def test_bad_ids_on_the_board_answer_404_not_an_error_page(event, organizer):
+    client = client_for(organizer)
+    board = reverse("admin:events_event_volunteers", args=[event.pk])
+    for data in (
+        {"op": "approve", "volunteer": "abc"},
+        {"op": "assign", "shift": "x", "volunteer": "1"},
+        {"op": "attendance", "assignment": ""},
+        {"op": "unassign", "assignment": "99999"},
+    ):
+        assert client.post(board, data).status_code == 404
+
+
+def test_deleting_a_shift_takes_its_volunteers_off_and_closes_their_check_in(event, organizer):
+    volunteer = VolunteerFactory(event=event)
+    shift = ShiftFactory(event=event)
+    services.assign_shift(shift=shift, application=volunteer, by=organizer)
+    client = client_for(organizer)
+    response = client.post(reverse("admin:events_shift_delete", args=[shift.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not Shift.objects.exists()
+    assert not CheckInStaff.objects.filter(user=volunteer.user).exists()
+    changelist = client.get(reverse("admin:events_shift_changelist"))
+    assert "delete_selected" not in changelist.context["cl"].model_admin.get_actions(changelist.wsgi_request)
+    # A sign-up is declined, never deleted.
+    assert client.get(reverse("admin:events_volunteerapplication_delete", args=[volunteer.pk])).status_code == 403
+
+
+def test_a_shift_with_volunteers_stays_at_its_event(event, organizer):
+    shift = ShiftFactory(event=event)
+    services.assign_shift(shift=shift, application=VolunteerFactory(event=event), by=organizer)
+    other = EventFactory(
+        tour=event.tour, city=event.city, start=event.start + dt.timedelta(days=1), end=event.end + dt.timedelta(days=1)
+    )
+    shift.event = other
+    shift.start, shift.end = other.start, other.end
+    with translation.override("en"):
+        error = refused(None, lambda: services.save_shift(shift=shift, by=organizer))
+    assert error.message_dict["event"] == ["Unassign this shift's volunteers before moving it to another event."]
+    assert Shift.objects.get(pk=shift.pk).event == event
+    page = client_for(organizer).get(reverse("admin:events_shift_change", args=[shift.pk])).content.decode()
+    assert 'name="event"' not in page
+
+
+def test_after_the_event_nobody_is_taken_off_a_shift(organizer):
+    past = EventFactory()  # 2024
+    manager = CityTeamMemberFactory(tour=past.tour, city=past.city).user
+    volunteer = VolunteerFactory(event=past)
+    assignment = services.assign_shift(shift=ShiftFactory(event=past), application=volunteer, by=manager)
+    services.mark_attendance(assignment=assignment, attendance=ShiftAttendance.PRESENT, by=manager)
+    refused("over", lambda: services.decide_volunteer(application=volunteer, approve=False, by=manager))
+    refused("over", lambda: services.unassign_shift(assignment=assignment, by=manager))
+    refused("over", lambda: services.delete_shift(shift=assignment.shift, by=manager))
+    assert ShiftAssignment.objects.get(pk=assignment.pk).attendance == ShiftAttendance.PRESENT
+    assert VolunteerApplication.objects.get(pk=volunteer.pk).status == VolunteerStatus.APPROVED
+
+
+def test_no_one_is_approved_for_a_cancelled_event(event, organizer):
+    application = VolunteerFactory(event=event, status=VolunteerStatus.PENDING)
+    event.status = EventStatus.CANCELLED
+    event.save()
+    refused("closed", lambda: services.decide_volunteer(application=application, approve=True, by=organizer))
+    assert not mail.outbox
+
+
+def test_someone_who_stepped_back_may_offer_again(event, organizer):
+    person = UserFactory()
+    application = services.sign_up_volunteer(event=event, user=person, details=details())
+    services.decide_volunteer(application=application, approve=True, by=organizer)
+    services.withdraw_volunteering(application=application)
+    again = services.sign_up_volunteer(event=event, user=person, details=details(roles=[VolunteerRole.LIVESTREAM]))
+    assert again.pk == application.pk
+    assert (again.status, again.roles, again.decided_by) == (VolunteerStatus.PENDING, ["livestream"], None)
