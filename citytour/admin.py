@@ -1,6 +1,7 @@
 """The organizers' admin site and the base of every admin whose rows are limited to what a user may see."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -79,3 +80,18 @@ class ScopedInline:
 
     def has_delete_permission(self, request, obj=None):
         return self._parent_admin().has_change_permission(request, obj)
+
+
+def change_each(modeladmin, request, objects, change) -> int:
+    """Apply ``change(obj)`` (a service call) to each object of a bulk action. A refusal (a ValidationError) is
+    reported (each of its messages) under the object's name and the others go on. Returns how many were changed."""
+    changed = 0
+    for obj in objects:
+        try:
+            change(obj)
+        except ValidationError as error:
+            for message in error.messages:
+                modeladmin.message_user(request, f"{obj}: {message}", messages.ERROR)
+        else:
+            changed += 1
+    return changed

@@ -17,19 +17,29 @@ REMINDED_STATUSES = (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED)
 KINDS = ("confirmed", "waitlisted", "promoted", "reminder")
 
 
+def _render(template: str, language: str, context) -> tuple[str, str]:
+    """Subject (on one line) and body of ``events/email/<template>_{subject,body}.txt`` in ``language``;
+    ``context`` is a function called with that language active, so its links and labels are in it too."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        values = context()
+        subject = render_to_string(f"events/email/{template}_subject.txt", values)
+        body = render_to_string(f"events/email/{template}_body.txt", values)
+    return " ".join(subject.split()), body
+
+
 def registration_email(registration: Registration, kind: str) -> tuple[str, str]:
-    with translation.override(registration.language or settings.LANGUAGE_CODE):
-        context = {
+    return _render(
+        kind,
+        registration.language,
+        lambda: {
             "registration": registration,
             "event": registration.event,
             "online": registration.tier.attendance == Attendance.ONLINE,
             "tickets_url": settings.SITE_URL + reverse("events:my_tickets"),
             "ticket_url": settings.SITE_URL + reverse("events:ticket_pdf", args=[registration.pk]),
             "event_url": settings.SITE_URL + registration.event.get_absolute_url(),
-        }
-        subject = render_to_string(f"events/email/{kind}_subject.txt", context)
-        body = render_to_string(f"events/email/{kind}_body.txt", context)
-    return " ".join(subject.split()), body
+        },
+    )
 
 
 def send_registration_email(registration: Registration, kind: str) -> None:
@@ -49,16 +59,16 @@ def registrations_due_a_reminder(now=None):
 
 def volunteer_email(application: VolunteerApplication, kind: str) -> tuple[str, str]:
     """The organizers' answer to a volunteer (``approved`` or ``declined``), in the language they signed up in."""
-    with translation.override(application.language or settings.LANGUAGE_CODE):
-        context = {
+    return _render(
+        f"volunteer_{kind}",
+        application.language,
+        lambda: {
             "application": application,
             "event": application.event,
             "volunteering_url": settings.SITE_URL + reverse("events:my_volunteering"),
             "event_url": settings.SITE_URL + application.event.get_absolute_url(),
-        }
-        subject = render_to_string(f"events/email/volunteer_{kind}_subject.txt", context)
-        body = render_to_string(f"events/email/volunteer_{kind}_body.txt", context)
-    return " ".join(subject.split()), body
+        },
+    )
 
 
 def send_volunteer_email(application: VolunteerApplication, kind: str) -> None:

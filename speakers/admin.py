@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from citytour.admin import ScopedInline
+from citytour.admin import ScopedInline, change_each
 from events.admin import IMAGE_UPLOADS, OrganizerAdmin, TourAdminOnly
 from events.models import Event
 from events.services import user_for_email
@@ -307,13 +307,12 @@ class SubmissionAdmin(OrganizerAdmin):
 
     def _decide_many(self, request, queryset, state):
         """Decide each talk the user may decide; name each refused one with the reason."""
-        done = 0
-        for submission in queryset:
-            try:
-                services.decide(submission=submission, state=state, by=request.user)
-                done += 1
-            except ValidationError as error:
-                self.message_user(request, f"{submission}: {' '.join(error.messages)}", messages.ERROR)
+        done = change_each(
+            self,
+            request,
+            queryset,
+            lambda submission: services.decide(submission=submission, state=state, by=request.user),
+        )
         if done:
             self.message_user(
                 request,

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from citytour.admin import ScopedInline
+from citytour.admin import ScopedInline, change_each
 from speakers.models import AcceptanceStatus, Submission
 
 from .. import services
@@ -256,14 +256,12 @@ class SlotInline(ScopedInline, admin.TabularInline):
 
 def _status_action(status: str, description):
     def action(modeladmin, request, queryset):
-        changed = 0
-        for event in queryset.select_related("venue", "city", "tour"):
-            try:
-                services.change_event_status(event=event, status=status)
-                changed += 1
-            except ValidationError as error:
-                for message in error.messages:
-                    modeladmin.message_user(request, f"{event}: {message}", messages.ERROR)
+        changed = change_each(
+            modeladmin,
+            request,
+            queryset.select_related("venue", "city", "tour"),
+            lambda event: services.change_event_status(event=event, status=status),
+        )
         if changed:
             modeladmin.message_user(
                 request,

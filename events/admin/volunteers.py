@@ -13,6 +13,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from citytour.admin import change_each
+
 from .. import services
 from ..models import (
     Event,
@@ -28,13 +30,12 @@ from .registrations import EventScopedAdmin
 
 
 def _decide(modeladmin, request, queryset, approve: bool):
-    done = 0
-    for application in queryset.select_related("event"):
-        try:
-            services.decide_volunteer(application=application, approve=approve, by=request.user)
-            done += 1
-        except ValidationError as error:
-            modeladmin.message_user(request, f"{application.name}: {' '.join(error.messages)}", messages.ERROR)
+    done = change_each(
+        modeladmin,
+        request,
+        queryset.select_related("event"),
+        lambda application: services.decide_volunteer(application=application, approve=approve, by=request.user),
+    )
     if done:
         message = (
             ngettext("%(count)d volunteer approved.", "%(count)d volunteers approved.", done)
