@@ -24,3 +24,23 @@ class CustomQuestion(models.Model):
     @property
     def display_text(self) -> str:
         return localized(self, "text")
+
+
+class NamedOption(models.Model):
+    """An entry of a short list organizers keep in order (a CFP's tracks, the “how did you hear of us” channels),
+    named in Chinese and English."""
+
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return localized(self, "name")

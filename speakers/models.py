@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citytour.i18n import localized
-from citytour.models import CustomQuestion
+from citytour.models import CustomQuestion, NamedOption
 from events.models import City, Event, Tour
 
 
@@ -119,23 +119,12 @@ class CallForPapers(models.Model):
         return [(value, label) for value, label in AudienceLevel.choices if value in self.levels]
 
 
-class Track(models.Model):
+class Track(NamedOption):
     cfp = models.ForeignKey(CallForPapers, on_delete=models.CASCADE, related_name="tracks", verbose_name=_("CFP"))
-    name = models.CharField(_("name"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
-    class Meta:
+    class Meta(NamedOption.Meta):
         verbose_name = _("track")
         verbose_name_plural = _("tracks")
-        ordering = ["position", "id"]
-
-    def __str__(self):
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        return localized(self, "name")
 
 
 class CfpQuestion(CustomQuestion):

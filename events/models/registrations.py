@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citytour.i18n import localized
-from citytour.models import CustomQuestion
+from citytour.models import CustomQuestion, NamedOption
 from citytour.storage import private_storage
 
 from .tours import Event, Tour
@@ -149,25 +149,14 @@ class InviteCode(models.Model):
             raise ValidationError({"tier": _("This tier belongs to another event.")})
 
 
-class ReferralChannel(models.Model):
+class ReferralChannel(NamedOption):
     """How an attendee heard of the event: the organizers' own list (公众号, 社区群, 活动行 …)."""
 
     tour = models.ForeignKey(Tour, on_delete=models.CASCADE, related_name="referral_channels", verbose_name=_("tour"))
-    name = models.CharField(_("name"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
-    class Meta:
+    class Meta(NamedOption.Meta):
         verbose_name = _("“how did you hear of us” option")
         verbose_name_plural = _("“how did you hear of us” options")
-        ordering = ["position", "id"]
-
-    def __str__(self):
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        return localized(self, "name")
 
 
 class RegistrationQuestion(CustomQuestion):
