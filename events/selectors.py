@@ -321,6 +321,17 @@ def tickets_of(user) -> QuerySet:
     )
 
 
+def task_owner_choices(event: Event) -> QuerySet:
+    """Who may own a task of this event: its city team and its tour's admins."""
+    team = CityTeamMember.objects.filter(tour_id=event.tour_id, city_id=event.city_id).values("user_id")
+    return (
+        get_user_model()
+        .objects.filter(Q(id__in=team) | Q(administered_tours=event.tour_id))
+        .distinct()
+        .order_by("first_name", "email")
+    )
+
+
 # --- Volunteers ----------------------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from ..selectors import (
     kpi_cities,
     organizing_team_users,
     overdue_tasks,
+    task_owner_choices,
 )
 from .base import OrganizerAdmin, TourAdminOnly
 from .registrations import EventScopedAdmin
@@ -57,7 +58,7 @@ class ChecklistTaskForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         event, owner = cleaned.get("event") or getattr(self.instance, "event", None), cleaned.get("owner")
-        if event and owner and not services.owner_choices(event).filter(pk=owner.pk).exists():
+        if event and owner and not task_owner_choices(event).filter(pk=owner.pk).exists():
             self.add_error("owner", gettext("The owner must be on this city's team or a tour admin."))
         return cleaned
 

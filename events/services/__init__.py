@@ -12,7 +12,7 @@ from .events import (
     save_event,
     user_for_email,
 )
-from .organizing import ChecklistError, create_checklist, owner_choices, redate_checklist, save_task
+from .organizing import ChecklistError, create_checklist, redate_checklist, save_task
 from .registrations import (
     AlreadyRegistered,
     AttendeeDetails,
@@ -46,7 +46,6 @@ from .volunteers import (
 __all__ = [
     "ChecklistError",
     "create_checklist",
-    "owner_choices",
     "redate_checklist",
     "save_task",
     "SIGN_UP_STATUSES",

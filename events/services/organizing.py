@@ -2,15 +2,13 @@
 
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import ChecklistTask, ChecklistTemplateItem, CityTeamMember, Event, EventStatus, TaskStatus
-from ..selectors import organizes_event
+from ..models import ChecklistTask, ChecklistTemplateItem, Event, EventStatus, TaskStatus
+from ..selectors import organizes_event, task_owner_choices
 
 
 class ChecklistError(ValidationError):
@@ -63,24 +61,13 @@ def redate_checklist(*, event: Event, previous_day: dt.date) -> int:
     return ChecklistTask.objects.bulk_update(moved, ["due_date"])
 
 
-def owner_choices(event: Event):
-    """Who may own a task of this event: its city team and its tour's admins."""
-    team = CityTeamMember.objects.filter(tour_id=event.tour_id, city_id=event.city_id).values("user_id")
-    return (
-        get_user_model()
-        .objects.filter(Q(id__in=team) | Q(administered_tours=event.tour_id))
-        .distinct()
-        .order_by("first_name", "email")
-    )
-
-
 @transaction.atomic
 def save_task(*, task: ChecklistTask, by) -> ChecklistTask:
     """Save a task's owner, status and notes; the owner must be on the event's organizing team."""
     event = Event.objects.get(pk=task.event_id)
     if not organizes_event(by, event):
         raise ChecklistError(_("Only the organizers of this event can change its checklist."))
-    if task.owner_id and not owner_choices(event).filter(pk=task.owner_id).exists():
+    if task.owner_id and not task_owner_choices(event).filter(pk=task.owner_id).exists():
         raise ChecklistError({"owner": _("The owner must be on this city's team or a tour admin.")})
     if task.status == TaskStatus.DONE and task.done_at is None:
         task.done_at = timezone.now()

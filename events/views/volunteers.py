@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..forms import VolunteerForm
-from ..models import PUBLIC_STATUSES, Event, VolunteerApplication
+from ..models import PUBLIC_STATUSES, Event, VolunteerApplication, VolunteerStatus
 from ..selectors import volunteering_of
 
 
@@ -22,7 +22,9 @@ def volunteer_signup(request, tour_slug, event_slug):
         slug=event_slug,
         status__in=PUBLIC_STATUSES,
     )
-    if VolunteerApplication.objects.filter(event=event, user=request.user).exists():
+    # Someone who stepped back may offer again; anyone else is shown the sign-up they have.
+    signed_up = VolunteerApplication.objects.filter(event=event, user=request.user)
+    if signed_up.exclude(status=VolunteerStatus.WITHDRAWN).exists():
         messages.info(request, _("You have already signed up to volunteer at this event."))
         return redirect("events:my_volunteering")
     form = VolunteerForm(request.POST or None, initial={"name": request.user.get_full_name()})

@@ -492,3 +492,10 @@ def test_someone_who_stepped_back_may_offer_again(event, organizer):
     again = services.sign_up_volunteer(event=event, user=person, details=details(roles=[VolunteerRole.LIVESTREAM]))
     assert again.pk == application.pk
     assert (again.status, again.roles, again.decided_by) == (VolunteerStatus.PENDING, ["livestream"], None)
+
+
+def test_the_sign_up_page_opens_again_for_someone_who_stepped_back(event):
+    person = UserFactory()
+    services.withdraw_volunteering(application=services.sign_up_volunteer(event=event, user=person, details=details()))
+    response = client_for(person).get(reverse("events:volunteer_signup", args=[event.tour.slug, event.slug]))
+    assert response.status_code == 200 and "form" in response.context
