@@ -36,6 +36,8 @@ def parse_args():
     parser.add_argument("--requests", type=int, default=480, help="registrations in the throughput phase")
     parser.add_argument("--race", type=int, default=50, help="clients racing for the last seats")
     parser.add_argument("--seats", type=int, default=5, help="seats left in the race")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument("--threads", type=int, default=8, help="threads per worker (default 8; 1 = sync workers)")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"))
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14"))
@@ -226,11 +228,11 @@ def main():
                 "--bind",
                 f"127.0.0.1:{PORT}",
                 "--workers",
-                "2",
+                str(args.workers),
                 "--worker-class",
-                "gthread",
+                "gthread" if args.threads > 1 else "sync",
                 "--threads",
-                "8",
+                str(args.threads),
                 "--log-level",
                 "warning",
             ],
@@ -300,7 +302,7 @@ def main():
         drop_database(args.postgres, name)
 
     tasks = f"tasks queued on Redis ({queue})" if use_redis else "tasks run in the web process (no Redis)"
-    print(f"server: gunicorn, 2 workers × 8 threads, PostgreSQL; {tasks}")
+    print(f"server: gunicorn, {args.workers} workers × {args.threads} threads, PostgreSQL; {tasks}")
     print(
         f"floor (GET /healthz): {floor_count} requests, {args.clients} clients, {floor_rps:.0f} req/s, "
         f"median {floor_median * 1000:.2f} ms"

@@ -8,7 +8,7 @@ seat: on PostgreSQL the second waits for the first to commit and then counts aga
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -57,6 +57,13 @@ def _lock_event(event: Event) -> Event:
     return Event.objects.select_for_update(of=("self",)).select_related("venue").get(pk=event.pk)
 
 
+def _take_lock(event: Event) -> None:
+    """Lock the event's row until the transaction ends, reading nothing: the claim reads what it needs."""
+    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM events_event WHERE id = %s{for_update}", [event.pk])
+
+
 def _existing(event: Event, email: str, user) -> Registration | None:
     match = Q(email__iexact=email)
     if user is not None:
@@ -87,6 +94,8 @@ def _check_code(code: InviteCode | None, raw_code: str, event: Event, now, uses:
 class ClaimState:
     """What the checks of a registration count, read in one statement while the event is locked."""
 
+    event_status: str
+    capacity: int | None  # the event's own, else its venue's
     confirmed_in_person: int  # in the whole event, every in-person tier
     confirmed_in_tier: int  # outside the seats that invite codes reserve
     reserved_for_codes: int  # seats that live reserving codes still hold (an expired code holds none)
@@ -97,9 +106,12 @@ class ClaimState:
 
 # Raw SQL because it runs while the event row is locked, and every registration of the event waits for that lock:
 # built with the ORM, the same statement took about 10 ms of CPU to compile, many times what it takes to run.
-# Kept portable to SQLite (the demo and the quick tests).
+# Each lookup runs on an index (the duplicate check on the unique one, hence the email as stored: trimmed and in
+# lower case); only the seat counts grow with the registrations. Kept portable to SQLite (the demo and the quick
+# tests).
 _CLAIM_STATE = """
-SELECT t.*,
+SELECT t.*, e.status AS event_status,
+    CASE WHEN e.capacity > 0 THEN e.capacity ELSE v.capacity END AS capacity,
     (SELECT COUNT(*) FROM events_registration r INNER JOIN events_tickettier rt ON rt.id = r.tier_id
       WHERE r.event_id = e.id AND r.status = %(confirmed)s AND rt.attendance = %(in_person)s
     ) AS confirmed_in_person,
@@ -114,15 +126,19 @@ SELECT t.*,
               WHERE ic.event_id = e.id AND ic.reserves_seats AND ct.attendance = %(in_person)s
                 AND (ic.expires_at IS NULL OR ic.expires_at > %(now)s)) c
     ) AS reserved_for_codes,
-    EXISTS (SELECT 1 FROM events_registration r WHERE r.tier_id = t.id AND r.status = %(waitlisted)s
-    ) AS someone_waiting,
     EXISTS (SELECT 1 FROM events_registration r
-             WHERE r.event_id = e.id AND r.status <> %(cancelled)s
-               AND (UPPER(r.email) = UPPER(%(email)s) OR r.user_id = %(user)s)
+             WHERE r.event_id = e.id AND r.tier_id = t.id AND r.status = %(waitlisted)s
+    ) AS someone_waiting,
+    (EXISTS (SELECT 1 FROM events_registration r
+              WHERE r.event_id = e.id AND r.email = %(email)s AND r.status <> %(cancelled)s)
+     OR EXISTS (SELECT 1 FROM events_registration r
+                 WHERE r.user_id = %(user)s AND r.event_id = e.id AND r.status <> %(cancelled)s)
     ) AS already_registered,
     (SELECT COUNT(*) FROM events_registration r WHERE r.invite_code_id = %(code)s AND r.status <> %(cancelled)s
     ) AS code_uses
-FROM events_event e LEFT JOIN events_tickettier t ON t.id = %(tier)s
+FROM events_event e
+    LEFT JOIN events_venue v ON v.id = e.venue_id
+    LEFT JOIN events_tickettier t ON t.id = %(tier)s
 WHERE e.id = %(event)s
 """
 
@@ -136,7 +152,7 @@ def _claim_state(
         "event": event.pk,
         "tier": tier_id,
         "now": now,
-        "email": email,
+        "email": normalize_email(email) if email else None,
         "user": getattr(user, "pk", None),
         "code": getattr(code, "pk", None),
         "confirmed": RegistrationStatus.CONFIRMED,
@@ -146,6 +162,8 @@ def _claim_state(
     }
     [row] = TicketTier.objects.raw(_CLAIM_STATE, params)
     state = ClaimState(
+        event_status=row.event_status,
+        capacity=int(row.capacity) if row.capacity else None,
         confirmed_in_person=int(row.confirmed_in_person),
         confirmed_in_tier=int(row.confirmed_in_tier),
         reserved_for_codes=int(row.reserved_for_codes),
@@ -156,11 +174,16 @@ def _claim_state(
     return (row if row.pk is not None else None), state
 
 
-def _has_seat(event: Event, tier: TicketTier, state: ClaimState, code: InviteCode | None) -> str | None:
+def normalize_email(email: str) -> str:
+    """Emails are kept trimmed and in lower case, so that one person's two spellings are one registration."""
+    return email.strip().lower()
+
+
+def _has_seat(tier: TicketTier, state: ClaimState, code: InviteCode | None) -> str | None:
     """None when a seat is free for this claim, else the reason (``sold_out`` or ``capacity``)."""
     if tier.attendance == Attendance.ONLINE:
         return None
-    capacity = event.effective_capacity
+    capacity = state.capacity
     if code is not None and code.reserves_seats:
         # The code's own uses were checked; its seats were set aside within the capacity.
         return None
@@ -188,30 +211,54 @@ def register_attendee(
     ``notify=False`` sends no confirmation email; ``render=False`` leaves the ticket to be rendered when its owner
     first asks for it (for bulk imports).
     """
-    if tier is not None and _someone_waiting(tier):
-        # Seats freed since the last promotion (a raised capacity, an expired reservation) go to those waiting,
-        # in a transaction of its own: a refusal below must not undo their promotion.
-        promote_after_change(event=event)
     # Looked up before the lock, which only protects its uses (counted under the lock): organizers edit codes
     # without taking it.
     code = _find_code(invite_code) if invite_code.strip() else None
-    wanted_tier = code.tier_id if code is not None else getattr(tier, "pk", None)
+    claim = dict(
+        event=event,
+        wanted_tier=code.tier_id if code is not None else getattr(tier, "pk", None),
+        code=code,
+        raw_code=invite_code,
+        details=details,
+        user=user,
+        join_waitlist=join_waitlist,
+        source=source,
+        notify=notify,
+        render=render,
+    )
+    try:
+        return _claim(**claim, waiting_first=True)
+    except _WaitingListFirst:
+        # Seats freed without a promotion (a raised capacity, an expired reservation) go to those waiting, in a
+        # transaction of its own: a refusal of this registration must not undo their promotion. Then this
+        # registration counts again.
+        promote_after_change(event=event)
+        return _claim(**claim, waiting_first=False)
+
+
+class _WaitingListFirst(Exception):
+    """A seat is free while people wait for this tier: they are promoted before anyone new is let in."""
+
+
+def _claim(
+    *, event, wanted_tier, code, raw_code, details, user, join_waitlist, source, notify, render, waiting_first
+) -> Registration:
     try:
         # No savepoint around the insert: a unique-constraint error ends the whole transaction, which has
         # written nothing else, and the event lock with it.
         with transaction.atomic():
-            event = _lock_event(event)
+            _take_lock(event)
             now = timezone.now()
-            if event.status != EventStatus.PUBLISHED:
+            # Everything the checks below need, in one statement: the lock is held until the commit.
+            tier, state = _claim_state(event, wanted_tier, now, email=details.email, user=user, code=code)
+            if state.event_status != EventStatus.PUBLISHED:
                 raise RegistrationError(_("Registration for this event is closed."), code="closed")
             if not details.privacy_accepted:
                 raise RegistrationError(_("Please accept the privacy note to register."), code="privacy")
-            # Everything the checks below need, in one statement: the lock is held until the commit.
-            tier, state = _claim_state(event, wanted_tier, now, email=details.email, user=user, code=code)
             if state.already_registered:
                 raise AlreadyRegistered(_existing(event, details.email, user))
-            if invite_code.strip():
-                _check_code(code, invite_code, event, now, state.code_uses)
+            if raw_code.strip():
+                _check_code(code, raw_code, event, now, state.code_uses)
             if wanted_tier is None:
                 raise RegistrationError(_("Choose a ticket."), code="no_tier")
             if tier is None:
@@ -224,15 +271,17 @@ def register_attendee(
                 raise RegistrationError(_outside_window(tier, now), code="not_on_sale")
 
             status = RegistrationStatus.CONFIRMED
-            shortage = _has_seat(event, tier, state, code)
+            shortage = _has_seat(tier, state, code)
             if not shortage and not (code and code.reserves_seats) and state.someone_waiting:
+                if waiting_first:
+                    raise _WaitingListFirst
                 shortage = "sold_out"  # the people in line go first
             if shortage:
                 if not join_waitlist:
                     if shortage == "capacity":
                         raise RegistrationError(
                             _("The event is full: all %(capacity)s seats are taken. You can join the waiting list.")
-                            % {"capacity": event.effective_capacity},
+                            % {"capacity": state.capacity},
                             code="capacity",
                         )
                     raise RegistrationError(
@@ -245,7 +294,7 @@ def register_attendee(
                 event=event,
                 tier=tier,
                 user=user,
-                email=details.email.strip().lower(),
+                email=normalize_email(details.email),
                 name=details.name.strip(),
                 company=details.company,
                 job_role=details.job_role,
@@ -269,10 +318,6 @@ def register_attendee(
         # The unique constraint caught a duplicate that raced past the check above.
         raise AlreadyRegistered(_existing(event, details.email, user)) from None
     return registration
-
-
-def _someone_waiting(tier: TicketTier) -> bool:
-    return Registration.objects.filter(tier=tier, status=RegistrationStatus.WAITLISTED).exists()
 
 
 def _outside_window(tier: TicketTier, now) -> str:
@@ -317,7 +362,7 @@ def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> lis
         waiting = waiting.filter(tier=tier)
     for registration in waiting.order_by("created_at", "id"):
         _tier, state = _claim_state(event, registration.tier_id, now)
-        if _has_seat(event, registration.tier, state, registration.invite_code):
+        if _has_seat(registration.tier, state, registration.invite_code):
             continue
         registration.status = RegistrationStatus.CONFIRMED
         registration.holds_reserved_seat = bool(registration.invite_code and registration.invite_code.reserves_seats)

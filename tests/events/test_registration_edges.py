@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from events import services
-from events.models import EventStatus, InviteCode, Registration, TierVisibility
+from events.models import EventStatus, InviteCode, Registration, TicketTier, TierVisibility
 from events.tasks import send_event_reminders
 from tests.factories import (
     CityTeamMemberFactory,
@@ -102,6 +102,19 @@ def test_a_raised_quota_in_the_admin_seats_the_waiting_list_before_newcomers():
     assert waiting.status == "confirmed"  # promoted first …
     assert caught.value.code == "sold_out"  # … so the newcomer finds the tier full again
     assert Registration.objects.filter(tier=tier, status="confirmed").count() == 2
+
+
+def test_seats_freed_beyond_the_waiting_list_go_to_the_newcomer_once_those_waiting_are_seated():
+    event = EventFactory(capacity=100, venue__capacity=100)
+    tier = TicketTierFactory(event=event, quota=1)
+    services.register_attendee(event=event, tier=tier, details=attendee())
+    waiting = services.register_attendee(event=event, tier=tier, details=attendee(), join_waitlist=True)
+    TicketTier.objects.filter(pk=tier.pk).update(quota=3)  # raised without a promotion
+    newcomer = services.register_attendee(event=event, tier=tier, details=attendee())
+    waiting.refresh_from_db()
+    assert (waiting.status, newcomer.status) == ("confirmed", "confirmed")
+    assert waiting.created_at < newcomer.created_at
+    assert Registration.objects.filter(tier=tier, status="confirmed").count() == 3
 
 
 def test_newcomers_do_not_jump_the_queue():
