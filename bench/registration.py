@@ -34,6 +34,13 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--requests", type=int, default=480, help="registrations in the throughput phase")
+    parser.add_argument(
+        "--floor-requests",
+        type=int,
+        default=4800,
+        help="requests to the floor view (default 4800: it answers about ten times faster, so its phase lasts "
+        "about as long as the registrations' and one stall of the machine does not swing it)",
+    )
     parser.add_argument("--race", type=int, default=50, help="clients racing for the last seats")
     parser.add_argument("--seats", type=int, default=5, help="seats left in the race")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
@@ -70,18 +77,24 @@ def drop_database(server_url: str, name: str) -> None:
 
 
 class Client:
-    """One HTTP/1.1 keep-alive connection that records each request's latency."""
+    """One client that records each request's latency. Each request comes on a connection of its own, as a
+    reverse proxy (nginx by default) forwards them, so that gunicorn spreads the requests over its workers;
+    kept-alive connections would stay with the worker that accepted them and load one more than the other."""
 
     def __init__(self, port: int):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.port = port
         self.latencies: list[float] = []
         self.statuses: list[int] = []
 
     def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None) -> int:
         started = time.perf_counter()
-        self.connection.request(method, path, body=body, headers=headers or {})
-        response = self.connection.getresponse()
-        response.read()
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.request(method, path, body=body, headers={**(headers or {}), "Connection": "close"})
+            response = connection.getresponse()
+            response.read()
+        finally:
+            connection.close()
         self.latencies.append(time.perf_counter() - started)
         self.statuses.append(response.status)
         return response.status
@@ -259,7 +272,7 @@ def main():
         run_clients(args.clients, warm)
 
         def floor(index, client):
-            for _ in range(per_client):
+            for _ in range(args.floor_requests // args.clients):
                 client.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
 
         floor_clients, floor_wall = run_clients(args.clients, floor)
