@@ -1,9 +1,16 @@
-"""Operations checks: production settings pass `check --deploy`, migrations match the models."""
+"""Operations checks: production settings pass `check --deploy`, migrations match the models, PostgreSQL plans
+repeated statements once per connection unless told not to."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from events.models import Tour
+from tests.conftest import need
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,3 +61,23 @@ def test_migrations_match_the_models():
     result = manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "No changes detected"
+
+
+@pytest.mark.django_db
+def test_postgresql_plans_a_repeated_statement_once_per_connection():
+    need(connection.vendor == "postgresql", "prepared statements are PostgreSQL's (set DATABASE_URL)")
+    for _ in range(6):
+        list(Tour.objects.filter(slug="the-same-statement"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert [s for s in prepared if 'FROM "events_tour"' in s and '"events_tour"."slug" = $1' in s]
+
+
+def test_prepared_statements_can_be_switched_off_for_a_pooler():
+    show = "from django.conf import settings; print(sorted(settings.DATABASES['default']['OPTIONS'].items()))"
+    url = "postgres://citytour@db.example.org:5432/citytour"
+    on = manage("shell", "-v", "0", "-c", show, DATABASE_URL=url)
+    off = manage("shell", "-v", "0", "-c", show, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="0")
+    assert on.stdout.strip() == "[('prepare_threshold', 5), ('server_side_binding', True)]", on.stderr
+    assert off.stdout.strip() == "[]", off.stderr
