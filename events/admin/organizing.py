@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -125,6 +127,16 @@ class ChecklistTaskAdmin(EventScopedAdmin):
 class EventChecklistMixin:
     """On the event admin: create the checklist from the tour's template, and see how far it is."""
 
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/checklist/create/",
+                self.admin_site.admin_view(self.create_checklist_view),
+                name="events_event_create_checklist",
+            ),
+            *super().get_urls(),
+        ]
+
     @admin.display(description=_("checklist"))
     def checklist_overview(self, obj):
         if obj is None or obj.pk is None:
@@ -132,7 +144,13 @@ class EventChecklistMixin:
         tasks = obj.checklist.all()
         total = tasks.count()
         if not total:
-            return gettext("No checklist yet: use the action “Create the checklist from the tour's template”.")
+            # A button of the change form that posts to the checklist's own URL (a form cannot hold another).
+            return format_html(
+                '{} <button type="submit" class="button" formaction="{}" formmethod="post" formnovalidate>{}</button>',
+                gettext("No checklist yet."),
+                reverse("admin:events_event_create_checklist", args=[obj.pk]),
+                gettext("Create the checklist from the tour's template"),
+            )
         done = tasks.exclude(status__in=OPEN_TASK_STATUSES).count()
         overdue = tasks.filter(status__in=OPEN_TASK_STATUSES, due_date__lt=timezone.localdate()).count()
         link = reverse("admin:events_checklisttask_changelist") + f"?event__id__exact={obj.pk}"
@@ -143,20 +161,32 @@ class EventChecklistMixin:
             % {"done": done, "total": total, "overdue": overdue},
         )
 
+    def create_checklist_view(self, request, pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        event = get_object_or_404(self.get_queryset(request).select_related("tour"), pk=pk)
+        if not self.has_change_permission(request, event):
+            raise PermissionDenied
+        self._create_checklist(request, event)
+        return redirect("admin:events_event_change", event.pk)
+
     @admin.action(description=_("Create the checklist from the tour's template"))
     def create_checklist(self, request, queryset):
         for event in queryset.select_related("tour"):
-            try:
-                tasks = services.create_checklist(event=event)
-            except ValidationError as error:
-                self.message_user(request, f"{event}: {' '.join(error.messages)}", messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    ngettext("%(event)s: %(count)d task added.", "%(event)s: %(count)d tasks added.", len(tasks))
-                    % {"event": event, "count": len(tasks)},
-                    messages.SUCCESS,
-                )
+            self._create_checklist(request, event)
+
+    def _create_checklist(self, request, event) -> None:
+        try:
+            tasks = services.create_checklist(event=event)
+        except ValidationError as error:
+            self.message_user(request, f"{event}: {' '.join(error.messages)}", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                ngettext("%(event)s: %(count)d task added.", "%(event)s: %(count)d tasks added.", len(tasks))
+                % {"event": event, "count": len(tasks)},
+                messages.SUCCESS,
+            )
 
 
 @admin.register(CityTarget)

@@ -166,6 +166,25 @@ def test_the_event_admin_action_creates_the_checklist(tour):
     assert ChecklistTask.objects.filter(event=event).count() == 4
 
 
+def test_the_event_page_creates_the_checklist_with_one_button_for_its_own_team_only(tour):
+    event = EventFactory(tour=tour)
+    create = reverse("admin:events_event_create_checklist", args=[event.pk])
+    organizer = CityTeamMemberFactory(tour=tour, city=event.city).user
+    client = client_for(organizer)
+    page = client.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
+    assert f'formaction="{create}" formmethod="post"' in page
+    assert client.get(create).status_code == 405
+    other_city = CityTeamMemberFactory(tour=tour, city=CityFactory(name_zh="南京")).user
+    assert client_for(other_city).post(create).status_code == 404
+    assert not ChecklistTask.objects.filter(event=event).exists()
+
+    response = client.post(create, follow=True)
+    assert response.redirect_chain == [(reverse("admin:events_event_change", args=[event.pk]), 302)]
+    assert f"{event}: 4 tasks added." in response.content.decode()
+    assert ChecklistTask.objects.filter(event=event).count() == 4
+    assert "0 of 4 tasks done" in response.content.decode() and create not in response.content.decode()
+
+
 def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
