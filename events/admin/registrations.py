@@ -149,8 +149,19 @@ class EventScopedAdmin(OrganizerAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class RegistrationChangeForm(forms.ModelForm):
+    def clean_answers(self):
+        answers = self.cleaned_data.get("answers") or {}
+        if not isinstance(answers, dict) or not all(isinstance(value, str) for value in answers.values()):
+            raise ValidationError(
+                _('The answers are a JSON object from question number to answer, for example {"3": "素食"}.')
+            )
+        return answers
+
+
 @admin.register(Registration)
 class RegistrationAdmin(EventScopedAdmin):
+    form = RegistrationChangeForm
     list_display = [
         "name",
         "email",
@@ -170,6 +181,7 @@ class RegistrationAdmin(EventScopedAdmin):
         "invite_code__channel",
         ("checked_in_at", admin.EmptyFieldListFilter),
         ("paid_at", admin.EmptyFieldListFilter),
+        "ticket_state",
     ]
     search_fields = ["name", "email", "phone", "company", "ticket_code"]
     list_select_related = ["event", "tier", "invite_code"]
@@ -212,11 +224,30 @@ class RegistrationAdmin(EventScopedAdmin):
         "created_at",
         "cancelled_at",
     ]
-    actions = ["mark_paid", "cancel"]
+    actions = ["mark_paid", "cancel", "render_tickets"]
     date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
         return False  # people register on the site, or come in by CSV import
+
+    def has_delete_permission(self, request, obj=None):
+        # Organizers cancel: the seat goes to the waiting list and the record stays. Superusers may delete (a test
+        # row, a request to erase someone's data); the seats freed still go to those waiting.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        event = obj.event
+        super().delete_model(request, obj)
+        services.promote_after_change(event=event)
+
+    def delete_queryset(self, request, queryset):
+        events = list(Event.objects.filter(pk__in=queryset.values("event_id")))
+        super().delete_queryset(request, queryset)
+        for event in events:
+            services.promote_after_change(event=event)
+
+    def save_model(self, request, obj, form, change):
+        services.save_registration(registration=obj, changed=form.changed_data)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "heard_from":
@@ -236,6 +267,17 @@ class RegistrationAdmin(EventScopedAdmin):
         for registration in queryset:
             services.mark_paid(registration=registration)
         self.message_user(request, gettext("Marked as paid."), messages.SUCCESS)
+
+    @admin.action(description=_("Render the tickets again"))
+    def render_tickets(self, request, queryset):
+        confirmed = list(queryset.filter(status=RegistrationStatus.CONFIRMED))
+        for registration in confirmed:
+            services.request_ticket(registration=registration)
+        count = len(confirmed)
+        message = ngettext(
+            "%(count)d ticket is being rendered again.", "%(count)d tickets are being rendered again.", count
+        )
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Cancel (the seats go to the waiting list)"))
     def cancel(self, request, queryset):
@@ -301,7 +343,18 @@ class InviteCodeAdmin(EventScopedAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
         if obj is not None:
-            return form_class
+
+            class ChangedCodeForm(form_class):
+                def _post_clean(self):
+                    super()._post_clean()
+                    if self.errors:
+                        return
+                    try:
+                        services.check_code_change(self.instance)
+                    except ValidationError as error:
+                        self.add_error("expires_at", error.messages)
+
+            return ChangedCodeForm
 
         class NewCodeForm(form_class):
             def clean(self):
@@ -320,7 +373,7 @@ class InviteCodeAdmin(EventScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save()
+            services.save_invite_code(code=obj)
             return
         [created] = services.create_invite_codes(
             event=obj.event,

@@ -18,6 +18,7 @@ from .registrations import (
     AttendeeDetails,
     RegistrationError,
     cancel_registration,
+    check_code_change,
     check_reservation,
     create_invite_codes,
     mark_paid,
@@ -26,6 +27,8 @@ from .registrations import (
     register_attendee,
     registration_figures,
     request_ticket,
+    save_invite_code,
+    save_registration,
     save_tier,
 )
 from .volunteers import (
@@ -70,6 +73,7 @@ __all__ = [
     "RegistrationError",
     "can_check_in",
     "cancel_registration",
+    "check_code_change",
     "check_reservation",
     "check_in",
     "create_invite_codes",
@@ -79,6 +83,8 @@ __all__ = [
     "register_attendee",
     "registration_figures",
     "request_ticket",
+    "save_invite_code",
+    "save_registration",
     "save_tier",
     "search_registrations",
     "POSTER_FIELDS",

@@ -116,7 +116,17 @@ def import_registrations(*, event: Event, data: bytes) -> list[Registration]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFailed([RowError(0, "", _("The file is not UTF-8 text. Save the sheet as “CSV UTF-8”."))]) from None
-    reader = csv.DictReader(io.StringIO(text))
+    # newline="": the csv module itself reads every line end (Windows, Unix and old Mac ones).
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _import_rows(event, reader)
+    except csv.Error:
+        line = reader.line_num + 1  # the line it could not read
+        message = _("The file is not valid CSV near line %(line)s (an unclosed quote, or a cell that is too long).")
+        raise ImportFailed([RowError(line, "", message % {"line": line})]) from None
+
+
+def _import_rows(event: Event, reader: csv.DictReader) -> list[Registration]:
     columns = {(name or "").strip().lower() for name in reader.fieldnames or []}
     if not columns >= REQUIRED_COLUMNS:
         missing = ", ".join(sorted(REQUIRED_COLUMNS - columns))

@@ -5,12 +5,14 @@ happens inside one transaction that first locks the event row, so two requests c
 seat: on PostgreSQL the second waits for the first to commit and then counts again.
 """
 
+import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from ..models import (
@@ -25,6 +27,8 @@ from ..models import (
     TicketTier,
     TierVisibility,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class RegistrationError(ValidationError):
@@ -211,6 +215,7 @@ def register_attendee(
     ``notify=False`` sends no confirmation email; ``render=False`` leaves the ticket to be rendered when its owner
     first asks for it (for bulk imports).
     """
+    _check_lengths(details)
     # Looked up before the lock, which only protects its uses (counted under the lock): organizers edit codes
     # without taking it.
     code = _find_code(invite_code) if invite_code.strip() else None
@@ -234,6 +239,19 @@ def register_attendee(
         # registration counts again.
         promote_after_change(event=event)
         return _claim(**claim, waiting_first=False)
+
+
+def _check_lengths(details: AttendeeDetails) -> None:
+    """The form checks these; an import or another caller gets the same answer instead of a database error."""
+    for name in ("name", "email", "company", "job_role", "phone"):
+        field = Registration._meta.get_field(name)
+        value = getattr(details, name) or ""
+        if len(value.strip()) > field.max_length:
+            raise RegistrationError(
+                _("%(field)s: at most %(max)d characters (this one has %(length)d).")
+                % {"field": capfirst(field.verbose_name), "max": field.max_length, "length": len(value.strip())},
+                code="too_long",
+            )
 
 
 class _WaitingListFirst(Exception):
@@ -339,16 +357,39 @@ def _after_commit(registration: Registration, email_kind: str | None, *, render:
         registration.ticket_state = TicketState.PENDING
     if render or email_kind:
         registration_id = registration.pk
-        # robust: a failure to queue (or, without a broker, to render) is logged and never undoes the registration.
-        transaction.on_commit(
-            lambda: prepare_registration.delay(registration_id, render, email_kind or ""), robust=True
-        )
+
+        def queue():
+            # A failure to queue (a broker outage) never undoes the registration, and does not leave its ticket
+            # "being prepared" for ever: it is marked failed, for the organizers' "Render the tickets again".
+            try:
+                prepare_registration.delay(registration_id, render, email_kind or "")
+            except Exception as error:
+                logger.exception("Could not queue the ticket and email of registration %s", registration_id)
+                if render:
+                    Registration.objects.filter(pk=registration_id, ticket_state=TicketState.PENDING).update(
+                        ticket_state=TicketState.FAILED, ticket_error=f"not queued: {error}"[:500]
+                    )
+
+        transaction.on_commit(queue)
 
 
 def request_ticket(*, registration: Registration) -> None:
     """(Re-)render the ticket in the background once the current transaction commits."""
     registration.ticket_state = TicketState.NONE  # so that the row is marked pending
     _after_commit(registration, None)
+
+
+# What the ticket shows of the registration itself (the rest comes from the event and the tier).
+TICKET_FIELDS = frozenset({"name", "company"})
+
+
+@transaction.atomic
+def save_registration(*, registration: Registration, changed) -> Registration:
+    """Save an organizer's correction of a registration; a ticket that shows a changed detail is rendered again."""
+    registration.save()
+    if registration.status == RegistrationStatus.CONFIRMED and TICKET_FIELDS & set(changed):
+        request_ticket(registration=registration)
+    return registration
 
 
 def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> list[Registration]:
@@ -462,6 +503,32 @@ def check_reservation(*, event: Event, tier: TicketTier, seats: int) -> None:
             _("Not enough free seats to reserve %(wanted)s: %(free)s of %(capacity)s are free.")
             % {"wanted": seats, "free": max(event.effective_capacity - held, 0), "capacity": event.effective_capacity}
         )
+
+
+def _holds_seats(code: InviteCode, now) -> bool:
+    return code.reserves_seats and (code.expires_at is None or code.expires_at > now)
+
+
+def check_code_change(code: InviteCode) -> None:
+    """A reserving code that had expired holds its unused seats again once its expiry moves later: refuse that
+    when the event's capacity no longer has them free (they may have gone to the public meanwhile)."""
+    now = timezone.now()
+    before = InviteCode.objects.get(pk=code.pk)
+    if _holds_seats(before, now) or not _holds_seats(code, now):
+        return
+    uses = code.registrations.filter(status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]).count()
+    if code.max_uses > uses:
+        check_reservation(event=code.event, tier=code.tier, seats=code.max_uses - uses)
+
+
+@transaction.atomic
+def save_invite_code(*, code: InviteCode) -> InviteCode:
+    """Save an organizer's change to an existing code (who it is for, when it expires), checked under the
+    event's lock so that no registration takes a seat the code is about to hold again."""
+    _lock_event(code.event)
+    check_code_change(code)
+    code.save()
+    return code
 
 
 def registration_figures(event: Event) -> dict:

@@ -10,6 +10,9 @@ from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
+# Buttons' targets, not screens: they answer a GET with 405.
+POSTED_TO = {"events_event_create_checklist"}
+
 
 def admin_screens(user) -> list[str]:
     request = RequestFactory().get("/admin/")
@@ -18,7 +21,7 @@ def admin_screens(user) -> list[str]:
     for model, model_admin in admin.site._registry.items():
         first = model_admin.get_queryset(request).order_by("pk").first()
         for pattern in model_admin.get_urls():
-            if not pattern.name or pattern.name.endswith("_delete"):
+            if not pattern.name or pattern.name.endswith("_delete") or pattern.name in POSTED_TO:
                 continue
             arguments = len(pattern.pattern.converters)
             if arguments == 0:

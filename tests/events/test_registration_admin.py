@@ -114,6 +114,40 @@ def test_an_import_without_the_required_columns(event, organizer):
     assert [(e.line, e.message) for e in response.context["errors"]] == [(1, "Missing columns: email, name.")]
 
 
+def test_an_import_reads_old_mac_line_ends_and_reports_what_is_not_csv(event, organizer):
+    TicketTierFactory(event=event, quota=10)
+    url = reverse("admin:events_event_import", args=[event.pk])
+    client = admin_client(organizer)
+    assert (
+        client.post(url, {"file": upload("name,email\r张伟,zhang@example.org\r李娜,li@example.org\r")}).status_code
+        == 302
+    )
+    assert sorted(Registration.objects.values_list("name", flat=True)) == ["张伟", "李娜"]
+
+    huge = "name,email\n王五,wang@example.org\n" + "长" * 140_000 + ",long@example.org\n"
+    response = client.post(url, {"file": upload(huge)})
+    assert response.status_code == 200
+    assert [(e.line, e.message) for e in response.context["errors"]] == [
+        (3, "The file is not valid CSV near line 3 (an unclosed quote, or a cell that is too long).")
+    ]
+    assert Registration.objects.count() == 2  # 王五 was not kept either
+
+
+def test_an_import_refuses_a_value_longer_than_its_field_in_that_row(event, organizer):
+    TicketTierFactory(event=event, quota=10)
+    csv_text = "name,email,phone\n张伟,zhang@example.org,138\n" + "名" * 101 + ",long@example.org,139\n"
+    csv_text += "李娜,li@example.org," + "1" * 31 + "\n"
+    response = admin_client(organizer).post(
+        reverse("admin:events_event_import", args=[event.pk]), {"file": upload(csv_text)}
+    )
+    assert response.status_code == 200
+    assert [(e.line, e.message) for e in response.context["errors"]] == [
+        (3, "Name: at most 100 characters (this one has 101)."),
+        (4, "Phone: at most 30 characters (this one has 31)."),
+    ]
+    assert Registration.objects.count() == 0
+
+
 def test_invite_codes_in_a_batch(event, organizer):
     tier = TicketTierFactory(event=event, quota=50)
     response = admin_client(organizer).post(
@@ -162,3 +196,20 @@ def test_online_registrants_get_the_livestream_link(event):
     mail.outbox.clear()
     send_event_reminders()
     assert "https://live.example.org/sz" in mail.outbox[0].body
+
+
+def test_an_online_registrant_gets_the_livestream_link_at_once_even_after_the_reminders_went_out(
+    event, django_capture_on_commit_callbacks
+):
+    event.livestream_url = "https://live.example.org/sz"
+    event.start = timezone.localtime() + dt.timedelta(hours=20)
+    event.end = event.start + dt.timedelta(hours=3)
+    event.save()
+    online = TicketTierFactory(event=event, attendance="online", quota=None)
+    send_event_reminders()  # today's run is over
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.register_attendee(event=event, tier=online, details=attendee(email="late@example.org", language="en"))
+    [confirmation] = mail.outbox
+    assert confirmation.to == ["late@example.org"]
+    assert "You will watch online. The livestream: https://live.example.org/sz" in confirmation.body

@@ -250,3 +250,36 @@ def test_a_cancelled_ticket_cannot_be_checked_in_and_a_used_one_cannot_be_cancel
     services.cancel_registration(registration=gone)
     assert services.check_in(event=event, value=gone.ticket_code, by=None).ok is False
     assert Registration.objects.get(pk=gone.pk).checked_in_at is None
+
+
+def test_an_expired_reserving_code_extended_in_the_admin_cannot_take_seats_the_public_took():
+    event = EventFactory(capacity=4, venue__capacity=100)
+    tier = TicketTierFactory(event=event, quota=10)
+    [code] = services.create_invite_codes(
+        event=event, tier=tier, channel="speaker", count=1, max_uses=2, reserves_seats=True
+    )
+    InviteCode.objects.filter(pk=code.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    for _ in range(3):
+        services.register_attendee(event=event, tier=tier, details=attendee())  # its seats went to the public
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    later = timezone.localtime() + dt.timedelta(days=3)
+    change = reverse("admin:events_invitecode_change", args=[code.pk])
+    data = {"channel": "speaker", "label": "嘉宾", "expires_at_0": f"{later:%Y-%m-%d}", "expires_at_1": "12:00:00"}
+    response = admin_client(organizer).post(change, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["expires_at"] == [
+        "Not enough free seats to reserve 2: 1 of 4 are free."
+    ]
+    code.refresh_from_db()
+    assert code.expires_at < timezone.now() and code.label == ""
+    # One seat back: now the code can hold its two again.
+    services.cancel_registration(registration=event.registrations.first())
+    assert admin_client(organizer).post(change, data).status_code == 302
+    code.refresh_from_db()
+    assert (code.label, timezone.localtime(code.expires_at).date()) == ("嘉宾", later.date())
+    for _ in range(2):
+        services.register_attendee(event=event, tier=tier, details=attendee(), invite_code=code.code)
+    with pytest.raises(services.RegistrationError) as caught:
+        services.register_attendee(event=event, tier=tier, details=attendee())
+    assert caught.value.code == "capacity"
+    assert event.registrations.filter(status="confirmed").count() == 4

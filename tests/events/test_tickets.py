@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
+from citytour.celery import app as celery_app
 from events import services
 from events.models import CheckInStaff, Registration
 from tests.factories import (
@@ -219,3 +220,117 @@ def test_my_tickets_says_when_the_ticket_is_not_ready(event):
     response = client.get(reverse("events:ticket_pdf", args=[registration.pk]))
     assert response.status_code == 302 and response["Location"] == reverse("events:my_tickets")
     assert Registration.objects.get(pk=registration.pk).ticket_state == "pending"
+
+
+def admin_client(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def change_data(client, registration, **changes) -> dict:
+    form = client.get(reverse("admin:events_registration_change", args=[registration.pk])).context["adminform"].form
+    data = {name: form.initial.get(name) for name in form.fields}
+    data = {name: "" if value is None else value for name, value in data.items()}
+    data.update({"answers": "{}", "heard_from": "", "paid_at_0": "", "paid_at_1": ""})
+    data.update(changes)
+    return data
+
+
+def test_an_organizers_correction_of_the_name_renders_the_ticket_again(
+    registration, event, django_capture_on_commit_callbacks
+):
+    client = admin_client(CityTeamMemberFactory(tour=event.tour, city=event.city).user)
+    url = reverse("admin:events_registration_change", args=[registration.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, change_data(client, registration, name="欧阳菲菲"))
+    assert response.status_code == 302
+    registration.refresh_from_db()
+    assert (registration.name, registration.ticket_state) == ("欧阳菲菲", "ready")
+    text = PdfReader(io.BytesIO(pdf_of(registration))).pages[0].extract_text()
+    assert "欧阳菲菲" in text and "欧阳娜娜" not in text
+
+
+def test_the_answers_must_be_an_object_of_texts(registration, event):
+    client = admin_client(CityTeamMemberFactory(tour=event.tour, city=event.city).user)
+    url = reverse("admin:events_registration_change", args=[registration.pk])
+    response = client.post(url, change_data(client, registration, answers='["素食"]'))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["answers"] == [
+        'The answers are a JSON object from question number to answer, for example {"3": "素食"}.'
+    ]
+    assert Registration.objects.get(pk=registration.pk).answers == {}
+
+
+@pytest.fixture
+def broker_down():
+    """Queuing fails as it does when the broker is down: a real connection to a closed port, tried once."""
+    conf = celery_app.conf
+    names = [
+        "task_always_eager",
+        "broker_url",
+        "task_publish_retry",
+        "broker_connection_max_retries",
+        "broker_transport_options",
+    ]
+    saved = {name: conf[name] for name in names}
+    conf.update(
+        task_always_eager=False,
+        broker_url="redis://127.0.0.1:9/0",
+        task_publish_retry=False,
+        broker_connection_max_retries=0,
+        broker_transport_options={"max_retries": 0},
+    )
+    # Celery makes its connection pools for the broker of their first use: start them afresh, before and after.
+    celery_app._pool = celery_app.amqp._producer_pool = None
+    yield
+    conf.update(saved)
+    celery_app._pool = celery_app.amqp._producer_pool = None
+
+
+def test_a_ticket_that_could_not_be_queued_says_so_and_the_organizers_render_it_again(
+    event, django_capture_on_commit_callbacks, broker_down
+):
+    owner = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(
+            event=event, tier=TicketTierFactory(event=event), user=owner, details=attendee("王芳", owner.email)
+        )
+    registration.refresh_from_db()
+    assert registration.ticket_state == "failed" and registration.ticket_error.startswith("not queued:")
+    assert Registration.objects.filter(pk=registration.pk, status="confirmed").exists()  # the seat is kept
+    celery_app.conf.task_always_eager = True  # the broker is back (tasks run in process, as in the other tests)
+    mine = Client(HTTP_ACCEPT_LANGUAGE="en")
+    mine.force_login(owner)
+    assert "We could not prepare your ticket" in mine.get(reverse("events:my_tickets")).content.decode()
+
+    organizer = admin_client(CityTeamMemberFactory(tour=event.tour, city=event.city).user)
+    failed = organizer.get(reverse("admin:events_registration_changelist") + "?ticket_state__exact=failed")
+    assert [r.pk for r in failed.context["cl"].result_list] == [registration.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organizer.post(
+            reverse("admin:events_registration_changelist"),
+            {"action": "render_tickets", "_selected_action": [registration.pk]},
+            follow=True,
+        )
+    assert "1 ticket is being rendered again." in response.content.decode()
+    registration.refresh_from_db()
+    assert registration.ticket_state == "ready"
+    assert "王芳" in PdfReader(io.BytesIO(pdf_of(registration))).pages[0].extract_text()
+
+
+def test_only_superusers_delete_registrations_and_the_freed_seat_goes_to_the_waiting_list(event):
+    tier = TicketTierFactory(event=event, quota=1)
+    taken = services.register_attendee(event=event, tier=tier, details=attendee())
+    waiting = services.register_attendee(event=event, tier=tier, details=attendee(), join_waitlist=True)
+    organizer = admin_client(CityTeamMemberFactory(tour=event.tour, city=event.city).user)
+    assert organizer.get(reverse("admin:events_registration_delete", args=[taken.pk])).status_code == 403
+    superuser = admin_client(UserFactory(is_staff=True, is_superuser=True))
+    response = superuser.post(
+        reverse("admin:events_registration_changelist"),
+        {"action": "delete_selected", "_selected_action": [taken.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Registration.objects.filter(pk=taken.pk).exists()
+    waiting.refresh_from_db()
+    assert waiting.status == "confirmed"
