@@ -12,7 +12,6 @@ from .date_planning import clear_weekend_days
 from .demo import DEMO_DOMAIN, SHANGHAI, DemoLogins, _person, demo_user
 from .models import (
     Attendance,
-    ChecklistArea,
     ChecklistTemplateItem,
     City,
     CityTarget,
@@ -31,37 +30,6 @@ from .models import (
     VolunteerStatus,
 )
 from .services import AttendeeDetails
-
-# The 会务组 of the seed documents: task, English, area, due (days from the event day).
-CHECKLIST = [
-    ("拉赞助", "Find sponsors", ChecklistArea.SPONSORSHIP, -60),
-    ("确定场地", "Book the venue", ChecklistArea.VENUE, -45),
-    ("议题策划", "Plan the topics", ChecklistArea.PROGRAM, -45),
-    ("讲师邀请", "Invite the speakers", ChecklistArea.SPEAKERS, -40),
-    ("开放报名", "Open registration", ChecklistArea.REGISTRATION, -21),
-    (
-        "宣传（公众号、社区群、合作社区）",
-        "Promotion (official account, groups, partners)",
-        ChecklistArea.PROMOTION,
-        -21,
-    ),
-    ("海报", "Poster", ChecklistArea.PROMOTION, -21),
-    ("直播联系", "Arrange the livestream", ChecklistArea.MEDIA, -14),
-    ("确定主持人", "Confirm the host", ChecklistArea.HOST, -14),
-    ("讲师行程对接", "Speaker travel", ChecklistArea.SPEAKERS, -7),
-    ("易拉宝", "Roll-up banner", ChecklistArea.PROMOTION, -7),
-    ("荣誉证书", "Honor certificates", ChecklistArea.ON_SITE, -3),
-    ("倒计时牌、举牌", "Countdown cards and signs", ChecklistArea.ON_SITE, -3),
-    ("场地布置", "Set up the room", ChecklistArea.VENUE, -1),
-    ("签到", "Check-in", ChecklistArea.ON_SITE, 0),
-    ("递话筒", "Mic runners", ChecklistArea.ON_SITE, 0),
-    ("拍照", "Photography", ChecklistArea.MEDIA, 0),
-    ("短视频摄影", "Short videos", ChecklistArea.MEDIA, 0),
-    ("参会问卷", "Attendee survey", ChecklistArea.REGISTRATION, 1),
-    ("PPT 收集", "Collect the slides", ChecklistArea.CONTENT, 2),
-    ("后期宣传文案", "Post-event article", ChecklistArea.CONTENT, 3),
-    ("视频转图文", "Video to article", ChecklistArea.CONTENT, 7),
-]
 
 CURRENT_VENUES = {
     "beijing": dict(
@@ -100,7 +68,7 @@ VOLUNTEERS = [
 def seed_organizing(tour: Tour, logins: DemoLogins) -> None:
     """The checklist template, checklists, volunteers and shifts of the demo tour, and every city's targets."""
     with transaction.atomic():
-        _seed_checklist_template(tour)
+        services.start_checklist_template(tour=tour)
         _seed_targets()
     if VolunteerApplication.objects.filter(event__tour=tour).exists():
         return
@@ -117,15 +85,6 @@ def seed_organizing(tour: Tour, logins: DemoLogins) -> None:
     with transaction.atomic():
         _seed_volunteers(upcoming, volunteer, held=False)
     logins.add("volunteer with shifts and the check-in role (My volunteering)", volunteer.email)
-
-
-def _seed_checklist_template(tour: Tour) -> None:
-    if tour.checklist_template.exists():
-        return
-    ChecklistTemplateItem.objects.bulk_create(
-        ChecklistTemplateItem(tour=tour, title=zh, title_en=en, area=area, due_offset_days=days, position=i)
-        for i, (zh, en, area, days) in enumerate(CHECKLIST)
-    )
 
 
 def _seed_targets() -> None:

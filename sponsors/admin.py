@@ -19,12 +19,40 @@ from .selectors import pipeline
 
 
 class TourScoped(OrganizerAdmin):
-    """Rows of a tour; rows of one city's event only for that city's team (and the tour admins)."""
+    """Rows of a tour; rows of one city's event only for that city's team (and the tour admins). City teams see
+    the whole-tour rows, and only the tour admins change them."""
 
     def scope_queryset(self, queryset, request):
         scope = self.scope(request)
         tour_level = Q(tour_id__in=scope.tour_ids, event__isnull=True)
         return queryset.filter(tour_level | scope.tour_city_q("event__tour", "event__city"))
+
+    def _changes(self, request, obj) -> bool:
+        if obj is None or obj.event_id or request.user.is_superuser:
+            return True
+        return obj.tour_id in self.scope(request).admin_tour_ids
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._changes(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._changes(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change, **kwargs)
+        if request.user.is_superuser:
+            return form_class
+        admin_tour_ids = set(self.scope(request).admin_tour_ids)
+
+        class CityTeamForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                tour = cleaned.get("tour")
+                if tour is not None and not cleaned.get("event") and tour.id not in admin_tour_ids:
+                    self.add_error("event", gettext("Choose your city's event: whole-tour rows are the tour admins'."))
+                return cleaned
+
+        return CityTeamForm
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if not request.user.is_superuser:
@@ -113,12 +141,11 @@ class SponsorshipAdmin(TourScoped):
     def pipeline_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        tour_ids = Tour.objects.values("id") if request.user.is_superuser else self.scope(request).tour_ids
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Sponsorship pipeline"),
             "opts": self.model._meta,
-            **pipeline(tour_ids),
+            **pipeline(self.get_queryset(request)),
         }
         return TemplateResponse(request, "admin/sponsors/pipeline.html", context)
 

@@ -236,3 +236,7 @@ class Partnership(models.Model):
 
     def __str__(self):
         return f"{self.partner} · {self.get_role_display()}"
+
+    def clean(self):
+        if self.event_id and self.tour_id and self.event.tour_id != self.tour_id:
+            raise ValidationError({"event": _("This event belongs to another tour.")})

@@ -46,9 +46,10 @@ def ticket_sponsors(event: Event) -> list:
     ]
 
 
-def pipeline(tour_ids) -> dict:
-    """Totals per status and per city (whole-tour deals under their own heading), and the benefits still owed."""
-    deals = Sponsorship.objects.filter(tour_id__in=tour_ids)
+def pipeline(deals) -> dict:
+    """Totals of ``deals`` (the sponsorships the viewer may see) per status and per city (whole-tour deals under
+    their own heading), and the benefits still owed."""
+    deals = Sponsorship.objects.filter(pk__in=deals.values("pk"))
     per_status = {
         row["status"]: row for row in deals.values("status").annotate(count=Count("id"), total=Sum("amount")).order_by()
     }
@@ -70,7 +71,7 @@ def pipeline(tour_ids) -> dict:
         .order_by("event__city__position")
     )
     open_items = (
-        FulfilmentItem.objects.filter(sponsorship__tour_id__in=tour_ids, done=False)
+        FulfilmentItem.objects.filter(sponsorship__in=deals, done=False)
         .select_related("sponsorship__sponsor", "sponsorship__event__city", "owner")
         .order_by("sponsorship__sponsor__name", "kind")
     )

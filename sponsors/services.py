@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from events.models import Event, EventStatus, InviteChannel, TicketTier, TierVisibility
+from events.models import Event, EventStatus, InviteChannel, InviteCode, TicketTier, TierVisibility
 from events.services import create_invite_codes
 
 from .models import COMMITTED_STATUSES, BenefitKind, FulfilmentItem, Sponsorship
@@ -40,8 +40,8 @@ def _comp_tier(event: Event) -> TicketTier | None:
 
 def _create_comp_codes(sponsorship: Sponsorship) -> None:
     comp = sponsorship.tier.benefits.filter(kind=BenefitKind.COMP_TICKETS).first()
-    if comp is None:
-        return
+    if comp is None or comp.quantity < 1:
+        return  # a tier that lists comp tickets but gives none yet
     events = (
         [sponsorship.event]
         if sponsorship.event_id
@@ -59,7 +59,7 @@ def _create_comp_codes(sponsorship: Sponsorship) -> None:
             channel=InviteChannel.SPONSOR,
             count=1,
             max_uses=comp.quantity,
-            label=sponsorship.sponsor.name,
+            label=sponsorship.sponsor.name[: InviteCode._meta.get_field("label").max_length],
         )
         for code in codes:
             code.sponsorship = sponsorship

@@ -87,6 +87,11 @@ class TourAdmin(OrganizerAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [] if request.user.is_superuser else ["admins"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.start_checklist_template(tour=obj)
+
 
 @admin.register(City)
 class CityAdmin(OrganizerAdmin):

@@ -224,6 +224,18 @@ class CityTargetAdmin(OrganizerAdmin):
             kwargs["queryset"] = self._settable_cities(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_changelist_form(self, request, **kwargs):
+        form_class = super().get_changelist_form(request, **kwargs)
+        settable = set(self._settable_cities(request).values_list("id", flat=True))
+
+        class TargetRowForm(form_class):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if self.instance.pk and self.instance.city_id not in settable:
+                    self.fields["events"].disabled = True  # seen on the list, set by others
+
+        return TargetRowForm
+
     def get_urls(self):
         return [
             path("kpis/", self.admin_site.admin_view(self.kpi_view), name="events_city_kpis"),

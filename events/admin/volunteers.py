@@ -215,10 +215,11 @@ class EventVolunteersMixin:
         assignments = ShiftAssignment.objects.filter(shift__event=event)
 
         def posted(queryset, name):
-            value = request.POST.get(name, "")
-            if not value.isdigit():
-                raise Http404
-            return get_object_or_404(queryset, pk=int(value))
+            try:
+                pk = int(request.POST.get(name, ""))
+            except ValueError:
+                raise Http404 from None
+            return get_object_or_404(queryset, pk=pk)
 
         try:
             if operation in ("approve", "decline"):

@@ -12,7 +12,14 @@ from .events import (
     save_event,
     user_for_email,
 )
-from .organizing import ChecklistError, create_checklist, redate_checklist, save_task
+from .organizing import (
+    DEFAULT_CHECKLIST,
+    ChecklistError,
+    create_checklist,
+    redate_checklist,
+    save_task,
+    start_checklist_template,
+)
 from .registrations import (
     AlreadyRegistered,
     AttendeeDetails,
@@ -49,6 +56,8 @@ from .volunteers import (
 __all__ = [
     "ChecklistError",
     "create_checklist",
+    "start_checklist_template",
+    "DEFAULT_CHECKLIST",
     "redate_checklist",
     "save_task",
     "SIGN_UP_STATUSES",

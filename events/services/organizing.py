@@ -7,12 +7,55 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import ChecklistTask, ChecklistTemplateItem, Event, EventStatus, TaskStatus
+from ..models import ChecklistArea, ChecklistTask, ChecklistTemplateItem, Event, EventStatus, TaskStatus, Tour
 from ..selectors import organizes_event, task_owner_choices
 
 
 class ChecklistError(ValidationError):
     """A refusal with a translated message."""
+
+
+# The 会务组 of the seed documents: task, English, area, due (days from the event day).
+DEFAULT_CHECKLIST = [
+    ("拉赞助", "Find sponsors", ChecklistArea.SPONSORSHIP, -60),
+    ("确定场地", "Book the venue", ChecklistArea.VENUE, -45),
+    ("议题策划", "Plan the topics", ChecklistArea.PROGRAM, -45),
+    ("讲师邀请", "Invite the speakers", ChecklistArea.SPEAKERS, -40),
+    ("开放报名", "Open registration", ChecklistArea.REGISTRATION, -21),
+    (
+        "宣传（公众号、社区群、合作社区）",
+        "Promotion (official account, groups, partners)",
+        ChecklistArea.PROMOTION,
+        -21,
+    ),
+    ("海报", "Poster", ChecklistArea.PROMOTION, -21),
+    ("直播联系", "Arrange the livestream", ChecklistArea.MEDIA, -14),
+    ("确定主持人", "Confirm the host", ChecklistArea.HOST, -14),
+    ("讲师行程对接", "Speaker travel", ChecklistArea.SPEAKERS, -7),
+    ("易拉宝", "Roll-up banner", ChecklistArea.PROMOTION, -7),
+    ("荣誉证书", "Honor certificates", ChecklistArea.ON_SITE, -3),
+    ("倒计时牌、举牌", "Countdown cards and signs", ChecklistArea.ON_SITE, -3),
+    ("场地布置", "Set up the room", ChecklistArea.VENUE, -1),
+    ("签到", "Check-in", ChecklistArea.ON_SITE, 0),
+    ("递话筒", "Mic runners", ChecklistArea.ON_SITE, 0),
+    ("拍照", "Photography", ChecklistArea.MEDIA, 0),
+    ("短视频摄影", "Short videos", ChecklistArea.MEDIA, 0),
+    ("参会问卷", "Attendee survey", ChecklistArea.REGISTRATION, 1),
+    ("PPT 收集", "Collect the slides", ChecklistArea.CONTENT, 2),
+    ("后期宣传文案", "Post-event article", ChecklistArea.CONTENT, 3),
+    ("视频转图文", "Video to article", ChecklistArea.CONTENT, 7),
+]
+
+
+def start_checklist_template(*, tour: Tour) -> list[ChecklistTemplateItem]:
+    """A tour's checklist template starts as the 会务组 list above; its admins then edit it. A tour that already
+    has a template keeps it."""
+    if tour.checklist_template.exists():
+        return []
+    return ChecklistTemplateItem.objects.bulk_create(
+        ChecklistTemplateItem(tour=tour, title=zh, title_en=en, area=area, due_offset_days=days, position=i)
+        for i, (zh, en, area, days) in enumerate(DEFAULT_CHECKLIST)
+    )
 
 
 def _due(event: Event, item: ChecklistTemplateItem) -> dt.date:
@@ -30,6 +73,7 @@ def create_checklist(*, event: Event) -> list[ChecklistTask]:
         raise ChecklistError(_("This event is cancelled; it needs no checklist."))
     if not event.start:
         raise ChecklistError(_("Give the event a date first: the checklist's due dates count from it."))
+    start_checklist_template(tour=event.tour)  # a tour made before templates existed starts from the list too
     copied = set(event.checklist.exclude(template_item=None).values_list("template_item_id", flat=True))
     items = ChecklistTemplateItem.objects.filter(tour_id=event.tour_id).exclude(id__in=copied)
     return ChecklistTask.objects.bulk_create(

@@ -205,8 +205,20 @@ def _release(assignment: ShiftAssignment) -> None:
 
 
 def _release_all_shifts(application: VolunteerApplication) -> None:
-    for assignment in application.assignments.select_related("shift", "volunteer"):
+    """Free the shifts still to come; those already started stay, with their attendance, as the record of who
+    helped. Check-in access that came from shifts ends with the volunteering."""
+    now = timezone.now()
+    for assignment in application.assignments.select_related("shift", "volunteer").filter(shift__start__gt=now):
         _release(assignment)
+    CheckInStaff.objects.filter(event_id=application.event_id, user_id=application.user_id, from_shifts=True).delete()
+
+
+def _keep_the_started_shift(shift: Shift) -> None:
+    """A shift that has started is the record of who helped (and earns certificates): nobody is taken off it."""
+    if shift.start <= timezone.now():
+        raise VolunteerError(
+            _("This shift has started: it stays, with its attendance, as the record of who helped."), code="started"
+        )
 
 
 def _locked_assignment(assignment: ShiftAssignment) -> ShiftAssignment:
@@ -227,6 +239,7 @@ def unassign_shift(*, assignment: ShiftAssignment, by) -> None:
     assignment = _locked_assignment(assignment)
     _require_organizer(by, assignment.shift.event)
     _keep_the_record(assignment.shift.event)
+    _keep_the_started_shift(assignment.shift)
     _release(assignment)
 
 
@@ -293,6 +306,7 @@ def delete_shift(*, shift: Shift, by) -> None:
     assignments = list(shift.assignments.select_related("shift", "volunteer"))
     if assignments:
         _keep_the_record(shift.event)
+        _keep_the_started_shift(shift)
     for assignment in assignments:
         _release(assignment)
     shift.delete()

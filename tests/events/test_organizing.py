@@ -19,6 +19,7 @@ from events.models import (
     CityTarget,
     EventStatus,
     TaskStatus,
+    Tour,
     VolunteerStatus,
 )
 from events.selectors import city_kpis
@@ -319,3 +320,41 @@ def test_a_due_date_changed_by_hand_stays_when_the_event_moves(tour):
     services.save_event(event=event)
     due = dict(ChecklistTask.objects.filter(event=event).values_list("title", "due_date"))
     assert due["海报设计"] == dt.date(2024, 5, 20) and due["签到"] == dt.date(2024, 6, 22)
+
+
+def test_the_target_list_changes_only_the_targets_the_user_may_set():
+    tour = TourFactory()
+    visited, team_city = CityFactory(), CityFactory()
+    EventFactory(tour=tour, city=visited)
+    person = CityTeamMemberFactory(city=team_city).user  # on another tour's team in that city
+    tour.admins.add(person)
+    settable = CityTarget.objects.create(city=visited, year=2025, events=2)
+    seen_only = CityTarget.objects.create(city=team_city, year=2025, events=4)
+    client = client_for(person)
+    url = reverse("admin:events_citytarget_changelist")
+    formset = client.get(url).context["cl"].formset
+    data = {
+        "form-TOTAL_FORMS": str(len(formset.forms)),
+        "form-INITIAL_FORMS": str(len(formset.forms)),
+        "_save": "Save",
+    }
+    for index, form in enumerate(formset.forms):
+        data |= {f"form-{index}-id": form.instance.pk, f"form-{index}-events": 77}
+    assert client.post(url, data).status_code == 302
+    settable.refresh_from_db(), seen_only.refresh_from_db()
+    assert (settable.events, seen_only.events) == (77, 4)
+
+
+def test_a_new_tour_starts_its_checklist_template_from_the_organizing_teams_list():
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    response = client_for(superuser).post(
+        reverse("admin:events_tour_add"),
+        {"name": "2027 开源城市行", "name_en": "2027 Open Source City Tour", "slug": "2027-open", "year": 2027},
+    )
+    assert response.status_code == 302
+    tour = Tour.objects.get(slug="2027-open")
+    items = list(tour.checklist_template.order_by("position").values_list("title", "due_offset_days"))
+    assert len(items) == len(services.DEFAULT_CHECKLIST) == 22
+    assert items[0] == ("拉赞助", -60) and ("签到", 0) in items and items[-1] == ("视频转图文", 7)
+    older = TourFactory()  # made before it had a template: its first checklist starts it
+    assert len(services.create_checklist(event=EventFactory(tour=older))) == 22

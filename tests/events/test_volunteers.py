@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from events import services
+from events import emails, services
 from events.models import (
     CheckInStaff,
     EventStatus,
@@ -429,6 +429,7 @@ def test_bad_ids_on_the_board_answer_404_not_an_error_page(event, organizer):
         {"op": "assign", "shift": "x", "volunteer": "1"},
         {"op": "attendance", "assignment": ""},
         {"op": "unassign", "assignment": "99999"},
+        {"op": "approve", "volunteer": "²"},  # a digit to str.isdigit, not to int()
     ):
         assert client.post(board, data).status_code == 404
 
@@ -499,3 +500,37 @@ def test_the_sign_up_page_opens_again_for_someone_who_stepped_back(event):
     services.withdraw_volunteering(application=services.sign_up_volunteer(event=event, user=person, details=details()))
     response = client_for(person).get(reverse("events:volunteer_signup", args=[event.tour.slug, event.slug]))
     assert response.status_code == 200 and "form" in response.context
+
+
+def test_stepping_back_during_the_event_keeps_the_shifts_already_started():
+    start = timezone.now() - dt.timedelta(hours=2)
+    today = EventFactory(start=start, end=start + dt.timedelta(hours=8))
+    manager = CityTeamMemberFactory(tour=today.tour, city=today.city).user
+    volunteer = VolunteerFactory(event=today)
+    morning = ShiftFactory(event=today, role=VolunteerRole.CHECK_IN, start=start, end=start + dt.timedelta(hours=3))
+    later = ShiftFactory(event=today, start=start + dt.timedelta(hours=4), end=start + dt.timedelta(hours=7))
+    worked = services.assign_shift(shift=morning, application=volunteer, by=manager)
+    services.assign_shift(shift=later, application=volunteer, by=manager)
+    services.mark_attendance(assignment=worked, attendance=ShiftAttendance.PRESENT, by=manager)
+    with translation.override("en"):
+        error = refused("started", lambda: services.unassign_shift(assignment=worked, by=manager))
+    assert error.messages == ["This shift has started: it stays, with its attendance, as the record of who helped."]
+    refused("started", lambda: services.delete_shift(shift=morning, by=manager))
+
+    services.withdraw_volunteering(application=volunteer)
+    kept = ShiftAssignment.objects.filter(volunteer=volunteer).values_list("shift_id", "attendance")
+    assert list(kept) == [(morning.id, ShiftAttendance.PRESENT)]
+    assert VolunteerApplication.objects.get(pk=volunteer.pk).status == VolunteerStatus.WITHDRAWN
+    assert not CheckInStaff.objects.filter(event=today, user=volunteer.user).exists()  # no more door duty
+
+
+def test_email_subjects_are_plain_text_with_the_title_as_written():
+    event = EventFactory(title="Rust & AI <城市行>", title_en="Rust & AI <City tour>")
+    volunteer = VolunteerFactory(event=event, language="en")
+    subject, body = emails.volunteer_email(volunteer, "approved")
+    assert subject == "You are a volunteer at Rust & AI <City tour>"
+    registration = services.register_attendee(
+        event=event, tier=TicketTierFactory(event=event), details=attendee(language="zh-hans")
+    )
+    subject, body = emails.registration_email(registration, "confirmed")
+    assert subject.endswith("Rust & AI <城市行>") and "&amp;" not in subject + body

@@ -4,6 +4,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -26,7 +27,15 @@ from sponsors.models import (
     TierBenefit,
 )
 from sponsors.selectors import pipeline
-from tests.factories import CityFactory, CityTeamMemberFactory, EventFactory, TicketTierFactory, UserFactory, attendee
+from tests.factories import (
+    CityFactory,
+    CityTeamMemberFactory,
+    EventFactory,
+    TicketTierFactory,
+    TourFactory,
+    UserFactory,
+    attendee,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -171,7 +180,7 @@ def test_pipeline_totals_per_status_and_city(gold, tour_admin):
     deal(gold, event=guangzhou, status="negotiating", amount=20000, name="丙")
     deal(gold, status="prospect", amount=80000, name="丁")
     deal(gold, status="lost", amount=10000, name="戊")
-    figures = pipeline([event.tour_id])
+    figures = pipeline(Sponsorship.objects.filter(tour=event.tour))
     by_status = {row["status"]: (row["count"], row["amount"]) for row in figures["statuses"]}
     assert by_status == {
         "prospect": (1, 80000),
@@ -210,6 +219,61 @@ def test_a_city_team_sees_its_citys_deals_and_the_tour_wide_ones(gold, tour_admi
     lead = CityTeamMemberFactory(tour=event.tour, city=event.city).user
     listed = set(admin_client(lead).get(reverse("admin:sponsors_sponsorship_changelist")).context["cl"].queryset)
     assert listed == {mine, tour_wide}
+
+
+def test_a_city_team_sees_in_the_pipeline_only_the_deals_it_may_see(gold, tour_admin):
+    _user, event = tour_admin
+    other = EventFactory(tour=event.tour, city=CityFactory(slug="shanghai", name_zh="上海", name_en="Shanghai"))
+    deal(gold, event=event, status="signed", amount=50000, name="本市赞助")
+    deal(gold, event=other, status="signed", amount=777777, name="外市赞助")
+    lead = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    html = admin_client(lead).get(reverse("admin:sponsors_pipeline")).content.decode()
+    assert "本市赞助" in html and "50,000.00" in html
+    assert "外市赞助" not in html and "777,777" not in html and "Shanghai" not in html
+
+
+def test_whole_tour_deals_are_changed_by_the_tour_admins_only(gold, tour_admin):
+    user, event = tour_admin
+    TicketTierFactory(event=EventFactory(tour=event.tour))  # another city's event, with tickets
+    tour_wide = deal(gold, name="全巡回")
+    lead = admin_client(CityTeamMemberFactory(tour=event.tour, city=event.city).user)
+    change = reverse("admin:sponsors_sponsorship_change", args=[tour_wide.pk])
+    assert lead.get(change).status_code == 200  # seen, read-only
+    data = {"sponsor": tour_wide.sponsor_id, "tour": event.tour_id, "tier": gold.pk, "status": "signed", "amount": "1"}
+    data |= {"fulfilment-TOTAL_FORMS": "0", "fulfilment-INITIAL_FORMS": "0"}
+    assert lead.post(change, data).status_code == 403
+    tour_wide.refresh_from_db()
+    assert tour_wide.status == "prospect" and not InviteCode.objects.exists()
+
+    add = reverse("admin:sponsors_sponsorship_add")
+    newcomer = Sponsor.objects.create(name="新公司")
+    response = lead.post(add, {**data, "sponsor": newcomer.pk})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["event"] == [
+        "Choose your city's event: whole-tour rows are the tour admins'."
+    ]
+    assert lead.post(add, {**data, "sponsor": newcomer.pk, "event": event.pk}).status_code == 302
+    assert admin_client(user).post(change, data).status_code == 302  # the tour admin signs it
+
+
+def test_signing_a_deal_with_a_long_name_or_no_comp_tickets_yet(gold, tour_admin):
+    _user, event = tour_admin
+    TicketTierFactory(event=event)
+    long_name = "深圳市星河数据科技有限公司" * 10  # 130 characters: more than an invite code's label holds
+    deal(gold, event=event, status="signed", name=long_name)
+    assert InviteCode.objects.get().label == long_name[:100]
+    TierBenefit.objects.filter(tier=gold, kind=BenefitKind.COMP_TICKETS).update(quantity=0)
+    deal(gold, event=event, status="signed", name="乙")
+    assert InviteCode.objects.count() == 1
+
+
+def test_a_partnership_belongs_to_an_event_of_its_own_tour(tour_admin):
+    _user, event = tour_admin
+    partnership = Partnership(partner=Partner.objects.create(name="开源社"), tour=TourFactory(), event=event)
+    partnership.role = "promotion"
+    with pytest.raises(ValidationError) as caught:
+        partnership.full_clean()
+    assert caught.value.message_dict["event"] == ["This event belongs to another tour."]
 
 
 def test_public_pages_group_sponsors_by_tier_and_partners_by_role(gold, tour_admin):
