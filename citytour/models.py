@@ -1,9 +1,19 @@
 """Abstract models that several apps share. citytour itself has no tables."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .i18n import localized
+
+
+def validate_answers(value) -> None:
+    """Answers to custom questions: a JSON object from question number to the text answered."""
+    if not isinstance(value, dict) or not all(isinstance(answer, str) for answer in value.values()):
+        raise ValidationError(
+            _('The answers are a JSON object from question number to answer, for example {"3": "素食"}.'),
+            code="answers",
+        )
 
 
 class CustomQuestion(models.Model):

@@ -3,6 +3,7 @@
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
@@ -14,9 +15,11 @@ def agenda_calendar(slots, *, name: str) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    made = timezone.now()
     for slot in slots:
         entry = CalendarEvent()
         entry.add("uid", f"slot-{slot.pk}@citytour")
+        entry.add("dtstamp", made)  # required by RFC 5545: when this copy of the entry was made
         entry.add("summary", slot.display_title)
         entry.add("dtstart", slot.start.astimezone(_zone()))
         entry.add("dtend", slot.end.astimezone(_zone()))

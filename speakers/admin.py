@@ -20,7 +20,8 @@ from events.models import Event
 from events.services import user_for_email
 
 from . import services
-from .emails import PLACEHOLDERS
+from .emails import PLACEHOLDERS, check_template_text
+from .forms import speaker_photo_field
 from .models import (
     Acceptance,
     AudienceLevel,
@@ -216,6 +217,31 @@ class SubmissionAdmin(OrganizerAdmin):
     def has_add_permission(self, request):
         return False  # talks come in through the call for papers
 
+    def _runs_the_talk(self, request, obj) -> bool:
+        """A talk belongs to the tour's call for papers: its tour admins edit or delete it; city teams see the
+        talks offered to their city and decide for it on the decision page."""
+        if request.user.is_superuser:
+            return True
+        admin_tours = self.scope(request).admin_tour_ids
+        return bool(admin_tours) if obj is None else obj.cfp.tour_id in admin_tours
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or self._runs_the_talk(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._runs_the_talk(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        if not request.user.is_superuser:
+            queryset = queryset.filter(cfp__tour_id__in=self.scope(request).admin_tour_ids)
+        super().delete_queryset(request, queryset)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and "track" in form.base_fields:
+            form.base_fields["track"].queryset = obj.cfp.tracks.all()
+        return form
+
     @admin.display(description=_("speaker"), ordering="speaker__speaker_profile__name")
     def speaker_name(self, obj):
         profile = getattr(obj.speaker, "speaker_profile", None)
@@ -280,7 +306,9 @@ class SubmissionAdmin(OrganizerAdmin):
 
     def decide_view(self, request, pk):
         submission = get_object_or_404(self.get_queryset(request), pk=pk)
-        if not self.has_change_permission(request, submission):
+        # Not the talk's own change permission (the tour admins'): a city team decides for its city here, and the
+        # service refuses any decision that is not theirs.
+        if not super().has_change_permission(request, submission):
             raise PermissionDenied
         events = self._decidable_events(request, submission)
         initial = {"state": submission.state, "events": [a.event_id for a in submission.acceptances.all()]}
@@ -387,8 +415,20 @@ class ReviewTeamMemberAdmin(TourAdminOnly):
         return "、".join(c.display_name for c in obj.cities.all()) or gettext("all")
 
 
+class DecisionEmailTemplateForm(forms.ModelForm):
+    def _post_clean(self):
+        super()._post_clean()
+        for name in ("subject", "body", "subject_en", "body_en"):
+            if name in self.cleaned_data:
+                try:
+                    check_template_text(self.cleaned_data[name])
+                except ValidationError as error:
+                    self.add_error(name, error)
+
+
 @admin.register(DecisionEmailTemplate)
 class DecisionEmailTemplateAdmin(TourAdminOnly):
+    form = DecisionEmailTemplateForm
     list_display = ["tour", "kind", "subject", "subject_en"]
     list_filter = ["tour", "kind"]
 
@@ -402,6 +442,12 @@ class DecisionEmailTemplateAdmin(TourAdminOnly):
 @admin.register(SpeakerProfile)
 class SpeakerProfileAdmin(OrganizerAdmin):
     formfield_overrides = IMAGE_UPLOADS
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "photo":
+            return speaker_photo_field()  # the same square as the speaker's own upload
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     list_display = ["display_name", "company", "title", "departure_city", "needs_travel", "needs_hotel"]
     list_filter = ["needs_travel", "needs_hotel"]
     search_fields = ["name", "name_en", "company", "email", "user__email"]
@@ -412,3 +458,6 @@ class SpeakerProfileAdmin(OrganizerAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser  # a speaker's account and talks hang on it: organizers edit, not delete

@@ -1,20 +1,26 @@
 """The decision emails speakers receive, from the tour's editable templates (or the defaults here)."""
 
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import DecisionEmailTemplate, Language, Submission, SubmissionState
 
+logger = logging.getLogger(__name__)
+
 PLACEHOLDERS = {
-    "speaker": "the speaker's name",
-    "title": "the talk's title",
-    "tour": "the tour's name",
-    "cities": "the accepted cities and dates",
-    "confirm_links": "one confirm-or-decline link per accepted city",
-    "my_talks_url": "the speaker's “My talks” page",
+    "speaker": _("the speaker's name"),
+    "title": _("the talk's title"),
+    "tour": _("the tour's name"),
+    "cities": _("the accepted cities and dates"),
+    "confirm_links": _("one confirm-or-decline link per accepted city"),
+    "my_talks_url": _("the speaker's “My talks” page"),
 }
 
 DEFAULTS = {
@@ -87,6 +93,28 @@ def decision_email(submission: Submission, state: str) -> Email:
             ),
             my_talks_url=settings.SITE_URL + reverse("speakers:my_talks"),
         )
-        subject = (template.subject_en if english else template.subject).format_map(values)
-        body = (template.body_en if english else template.body).format_map(values)
+        try:
+            subject = (template.subject_en if english else template.subject).format_map(values)
+            body = (template.body_en if english else template.body).format_map(values)
+        except (ValueError, IndexError, AttributeError):
+            # A template saved before its texts were checked: the default wording goes out rather than nothing.
+            logger.warning("The %s email template of tour %s does not format; sent the default", state, template.tour)
+            subject, body, subject_en, body_en = DEFAULTS[state]
+            subject = (subject_en if english else subject).format_map(values)
+            body = (body_en if english else body).format_map(values)
     return Email(subject=" ".join(subject.split()), body=body, to=[submission.speaker.email])
+
+
+def check_template_text(text: str) -> None:
+    """Refuse a template text that would not format: a lone brace, an unknown or malformed placeholder."""
+    sample = {name: "" for name in PLACEHOLDERS}
+    try:
+        text.format_map(sample)
+    except KeyError as error:
+        raise ValidationError(
+            gettext("There is no placeholder {%(name)s}.") % {"name": error.args[0]}, code="placeholder"
+        ) from None
+    except (ValueError, IndexError, AttributeError):
+        raise ValidationError(
+            gettext("A brace that starts no placeholder: write {{ and }} for a brace itself."), code="brace"
+        ) from None

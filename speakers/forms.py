@@ -14,8 +14,9 @@ SPEAKER_PHOTO_MAX_BYTES = 5 * 1024 * 1024
 SLIDES_MAX_BYTES = 50 * 1024 * 1024
 
 
-class SpeakerProfileForm(forms.ModelForm):
-    photo = NormalizedImageField(
+def speaker_photo_field() -> NormalizedImageField:
+    """A speaker's photo, wherever it is uploaded: checked, and kept as a square of at most 800 pixels."""
+    return NormalizedImageField(
         label=_("photo"),
         required=False,
         max_bytes=SPEAKER_PHOTO_MAX_BYTES,
@@ -23,6 +24,10 @@ class SpeakerProfileForm(forms.ModelForm):
         square=True,
         help_text=_("JPEG, PNG or WebP, at most 5 MB; it is cropped to a square."),
     )
+
+
+class SpeakerProfileForm(forms.ModelForm):
+    photo = speaker_photo_field()
 
     class Meta:
         model = SpeakerProfile
@@ -59,6 +64,8 @@ class CoSpeakersField(forms.CharField):
         for email in emails:
             try:
                 validate_email(email)
+                if len(email) > 254:  # what an address may hold (RFC 5321), and what we store
+                    raise ValidationError("too long")
             except ValidationError:
                 raise ValidationError(_("“%(email)s” is not an email address.") % {"email": email}) from None
         return emails

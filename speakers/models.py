@@ -3,6 +3,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -10,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citytour.i18n import localized
-from citytour.models import CustomQuestion, NamedOption
+from citytour.models import CustomQuestion, NamedOption, validate_answers
 from events.models import City, Event, Tour
 
 
@@ -163,7 +164,7 @@ class Submission(models.Model):
     language = models.CharField(_("language of the talk"), max_length=10, choices=Language.choices)
     cities = models.ManyToManyField(City, related_name="offered_submissions", verbose_name=_("cities offered"))
     notes = models.TextField(_("notes for the organizers"), blank=True)
-    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    answers = models.JSONField(_("answers"), default=dict, blank=True, validators=[validate_answers])
     state = models.CharField(
         _("state"), max_length=20, choices=SubmissionState.choices, default=SubmissionState.SUBMITTED
     )
@@ -183,6 +184,10 @@ class Submission(models.Model):
     @property
     def tour(self) -> Tour:
         return self.cfp.tour
+
+    def clean(self):
+        if self.track_id and self.cfp_id and self.track.cfp_id != self.cfp_id:
+            raise ValidationError({"track": _("This track belongs to another call for papers.")})
 
     def get_absolute_url(self):
         return reverse("speakers:submission_edit", kwargs={"pk": self.pk})

@@ -205,13 +205,16 @@ def decide(*, submission: Submission, state: str, events: list[Event] = (), by) 
                 raise ValidationError(_("%(event)s belongs to another tour.") % {"event": event})
             if event.city_id not in offered:
                 raise ValidationError(_("The speaker did not offer %(city)s.") % {"city": event.city.display_name})
+    before = (submission.state, set(submission.acceptances.values_list("event_id", flat=True)))
     dropped = submission.acceptances.exclude(event__in=events)
     _free_slots(submission, events=[a.event_id for a in dropped])
     dropped.delete()
     for event in events:
         Acceptance.objects.get_or_create(submission=submission, event=event)
+    if (state, {event.id for event in events}) != before:
+        submission.notified_state = ""  # a new decision (another state, or other cities): its email is due
     submission.state = state
-    submission.save(update_fields=["state", "updated_at"])
+    submission.save(update_fields=["state", "notified_state", "updated_at"])
     return submission
 
 

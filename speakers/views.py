@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -32,7 +33,12 @@ def profile_edit(request):
     if request.method == "POST" and form.is_valid():
         services.save_speaker_profile(profile=form.instance)
         messages.success(request, _("Your speaker profile is saved."))
-        return redirect(request.GET.get("next") or reverse("speakers:my_talks"))
+        back = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("speakers:my_talks")  # only a page of this site
+        return redirect(back)
     return render(request, "speakers/profile_form.html", {"form": form, "profile": profile})
 
 
@@ -134,7 +140,10 @@ def speaker_detail(request, pk):
 
 def speaker_calendar(request, pk):
     profile = get_object_or_404(SpeakerProfile.objects.select_related("user"), pk=pk)
-    calendar = agenda_calendar(public_talks_of(profile), name=profile.display_name)
+    talks = public_talks_of(profile)
+    if not talks:
+        raise Http404  # like the speaker's page: nothing of a profile without a public talk
+    calendar = agenda_calendar(talks, name=profile.display_name)
     response = HttpResponse(calendar, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="speaker-{profile.pk}.ics"'
     return response

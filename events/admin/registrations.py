@@ -149,19 +149,8 @@ class EventScopedAdmin(OrganizerAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class RegistrationChangeForm(forms.ModelForm):
-    def clean_answers(self):
-        answers = self.cleaned_data.get("answers") or {}
-        if not isinstance(answers, dict) or not all(isinstance(value, str) for value in answers.values()):
-            raise ValidationError(
-                _('The answers are a JSON object from question number to answer, for example {"3": "素食"}.')
-            )
-        return answers
-
-
 @admin.register(Registration)
 class RegistrationAdmin(EventScopedAdmin):
-    form = RegistrationChangeForm
     list_display = [
         "name",
         "email",

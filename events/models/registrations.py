@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citytour.i18n import localized
-from citytour.models import CustomQuestion, NamedOption
+from citytour.models import CustomQuestion, NamedOption, validate_answers
 from citytour.storage import private_storage
 
 from .tours import Event, Tour
@@ -199,7 +199,7 @@ class Registration(models.Model):
     heard_from = models.ForeignKey(
         ReferralChannel, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("heard of us through")
     )
-    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    answers = models.JSONField(_("answers"), default=dict, blank=True, validators=[validate_answers])
     invite_code = models.ForeignKey(
         InviteCode,
         on_delete=models.PROTECT,

@@ -233,6 +233,7 @@ def test_the_agenda_calendar_parses_back_with_times_in_shanghai(event):
     assert entries[0]["DTSTART"].params["TZID"] == "Asia/Shanghai"
     assert entries[0].decoded("DTEND") == dt.datetime(2024, 4, 20, 14, 10, tzinfo=SHANGHAI)
     assert "陈静" in str(entries[0]["DESCRIPTION"])
+    assert all(entry.decoded("DTSTAMP").tzinfo is not None for entry in entries)  # RFC 5545 requires it
 
 
 def test_a_speakers_personal_feed_lists_their_talks_across_the_tour(event):
@@ -247,6 +248,9 @@ def test_a_speakers_personal_feed_lists_their_talks_across_the_tour(event):
         ("深圳场", dt.datetime(2024, 4, 20, 14, 0, tzinfo=SHANGHAI)),
         ("另一站", dt.datetime(2024, 5, 18, 15, 0, tzinfo=SHANGHAI)),
     ]
+    nobody = SpeakerProfileFactory(name="隐私人")  # no public talk: no page, no feed
+    response = Client().get(reverse("speakers:speaker_calendar", args=[nobody.pk]))
+    assert response.status_code == 404 and "隐私人".encode() not in response.content
 
 
 def pdf_bytes() -> bytes:

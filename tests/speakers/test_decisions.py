@@ -299,3 +299,82 @@ def test_withdrawing_frees_every_slot(talk, tour_admin):
     slot.refresh_from_db()
     assert slot.submission is None
     assert list(talk.acceptances.values_list("status", flat=True)) == [AcceptanceStatus.DECLINED]
+
+
+def test_a_city_team_neither_edits_nor_deletes_a_talk_it_does_not_own(talk, tour_admin):
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("guangzhou")], by=tour_admin)
+    lead = client_for(CityTeamMemberFactory(tour=talk.cfp.tour, city=City.objects.get(slug="shenzhen")).user)
+    change = reverse("admin:speakers_submission_change", args=[talk.pk])
+    assert lead.get(change).status_code == 200  # seen, read-only
+    assert lead.post(change, {"title": "改名", "abstract": "x"}).status_code == 403
+    changelist = reverse("admin:speakers_submission_changelist")
+    lead.post(changelist, {"action": "delete_selected", "_selected_action": [talk.pk], "post": "yes"})
+    talk.refresh_from_db()
+    assert talk.title == "数据要素化" and talk.acceptances.count() == 1
+    profile = talk.speaker.speaker_profile
+    assert (
+        lead.post(reverse("admin:speakers_speakerprofile_delete", args=[profile.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert type(profile).objects.filter(pk=profile.pk).exists()
+
+
+def test_a_talk_keeps_a_track_of_its_own_call_for_papers(talk):
+    from speakers.models import Track
+
+    talk.track = Track.objects.create(cfp=CfpFactory(tour=TourFactory()), name="别家")
+    with pytest.raises(ValidationError) as caught:
+        talk.full_clean()
+    assert caught.value.message_dict["track"] == ["This track belongs to another call for papers."]
+
+
+def test_a_new_choice_of_cities_is_a_new_decision_and_gets_its_email(
+    talk, tour_admin, django_capture_on_commit_callbacks
+):
+    def send():
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.notify_decisions(submissions=[talk], by=tour_admin)
+
+    shenzhen, guangzhou = event_in("shenzhen"), event_in("guangzhou")
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[shenzhen], by=tour_admin)
+    assert send() == (1, 0, 0)
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[shenzhen], by=tour_admin)
+    assert send() == (0, 1, 0)  # the same decision again
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[shenzhen, guangzhou], by=tour_admin)
+    assert send() == (1, 0, 0)
+    links = {a.token for a in talk.acceptances.all()}
+    assert all(f"/talks/respond/{token}/" in mail.outbox[-1].body for token in links) and len(links) == 2
+    services.decide(submission=talk, state=SubmissionState.REJECTED, by=tour_admin)
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[guangzhou], by=tour_admin)
+    assert send() == (1, 0, 0)  # rejected in between, never told: the new acceptance is
+    [acceptance] = talk.acceptances.all()
+    assert f"/talks/respond/{acceptance.token}/" in mail.outbox[-1].body
+
+
+def test_a_template_that_would_not_format_is_refused_and_an_old_one_falls_back_to_the_default(
+    talk, tour_admin, django_capture_on_commit_callbacks
+):
+    client = client_for(tour_admin)
+    data = {"tour": talk.cfp.tour.pk, "kind": "rejected", "subject": "关于{title}", "body": "请回复{姓名"}
+    data |= {"subject_en": "About {title}", "body_en": "Dear {speker}"}
+    response = client.post(reverse("admin:speakers_decisionemailtemplate_add"), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["body"] == ["A brace that starts no placeholder: write {{ and }} for a brace itself."]
+    assert errors["body_en"] == ["There is no placeholder {speker}."]
+    assert not DecisionEmailTemplate.objects.exists()
+
+    DecisionEmailTemplate.objects.create(  # saved before templates were checked
+        tour=talk.cfp.tour, kind="rejected", subject="关于{title}", body="请回复{姓名", subject_en="x", body_en="x"
+    )
+    services.decide(submission=talk, state=SubmissionState.REJECTED, by=tour_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.notify_decisions(submissions=[talk], by=tour_admin) == (1, 0, 0)
+    [email] = mail.outbox
+    assert email.subject == f"【{talk.cfp.tour.name}】议题评审结果：数据要素化"  # the default wording
+    assert "陈静 您好" in email.body and "{姓名" not in email.body
+
+
+def test_the_placeholders_are_explained_in_the_organizers_language(tour_admin):
+    html = client_for(tour_admin, "zh-hans").get(reverse("admin:speakers_decisionemailtemplate_add")).content
+    assert "讲者姓名" in html.decode()

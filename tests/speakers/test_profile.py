@@ -103,3 +103,24 @@ def test_a_name_is_required():
     user = UserFactory()
     response = client_for(user).post(reverse("speakers:profile"), {**PROFILE, "name": "", "name_en": ""})
     assert response.context["form"].non_field_errors() == ["Give your name in Chinese, in English, or both."]
+
+
+def test_the_profile_page_goes_back_only_to_a_page_of_this_site():
+    user = UserFactory()
+    url = reverse("speakers:profile")
+    response = client_for(user).post(url + "?next=https://evil.example/phish", PROFILE)
+    assert response["Location"] == reverse("speakers:my_talks")
+    response = client_for(user).post(url + "?next=/tours/", PROFILE)
+    assert response["Location"] == "/tours/"
+
+
+def test_a_photo_uploaded_by_the_organizers_is_kept_as_the_same_square(media_root):
+    profile = SpeakerProfile.objects.create(user=UserFactory(), name="李娜", email="li.na@example.org")
+    organizer = UserFactory(is_staff=True, is_superuser=True)
+    data = {**PROFILE, "photo": SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")}
+    data["user"] = profile.user_id
+    response = client_for(organizer).post(reverse("admin:speakers_speakerprofile_change", args=[profile.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    profile.refresh_from_db()
+    stored = Image.open(media_root / profile.photo.name)
+    assert (stored.format, stored.size) == ("JPEG", (800, 800))

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -167,3 +168,23 @@ def test_bad_co_speaker_emails_are_refused(tour_with_cfp, speaker):
         reverse("speakers:submit", args=[tour_with_cfp.tour.slug]), form_data(tour_with_cfp, co_speakers="not-an-email")
     )
     assert response.context["form"].errors["co_speakers"] == ["“not-an-email” is not an email address."]
+
+
+def test_a_co_speaker_address_longer_than_an_email_can_be_is_refused(tour_with_cfp, speaker):
+    long = "a" * 64 + "@" + ".".join(["b" * 63] * 3) + ".com"  # passes the syntax check, 260 characters
+    response = client_for(speaker).post(
+        reverse("speakers:submit", args=[tour_with_cfp.tour.slug]), form_data(tour_with_cfp, co_speakers=long)
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["co_speakers"] == [f"“{long}” is not an email address."]
+    assert not Submission.objects.exists()
+
+
+def test_answers_are_an_object_of_texts(tour_with_cfp, speaker):
+    talk = SubmissionFactory(cfp=tour_with_cfp, speaker=speaker)
+    talk.answers = ["素食"]
+    with pytest.raises(ValidationError) as caught:
+        talk.full_clean()
+    assert caught.value.message_dict["answers"] == [
+        'The answers are a JSON object from question number to answer, for example {"3": "素食"}.'
+    ]
