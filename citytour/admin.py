@@ -1,6 +1,7 @@
 """The organizers' admin site and the base of every admin whose rows are limited to what a user may see."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,19 @@ class ScopedModelAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return queryset
         return self.scope_queryset(queryset, request)
+
+    def get_list_filter(self, request):
+        """A filter on a related row (a tour, an event, a track …) offers only the rows the list holds: the
+        others' names (a hidden tour, another city's draft) are not the user's to see."""
+        filters = super().get_list_filter(request)
+        if request.user.is_superuser:
+            return filters
+        return [
+            (entry, admin.RelatedOnlyFieldListFilter)
+            if isinstance(entry, str) and get_fields_from_path(self.model, entry)[-1].is_relation
+            else entry
+            for entry in filters
+        ]
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

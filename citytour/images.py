@@ -1,6 +1,7 @@
 """Uploaded images: proven to be images by Pillow, limited in bytes and pixels, and stored normalized."""
 
 import io
+import struct
 import warnings
 from pathlib import Path
 
@@ -15,6 +16,14 @@ ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; anything beyond is refused before it is decoded
 
 
+def upright(image: Image.Image) -> Image.Image:
+    """The picture turned as its EXIF orientation says; as stored when that block is damaged."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except (struct.error, ValueError, TypeError, KeyError, OSError, SyntaxError):
+        return image
+
+
 def normalize_image(upload, *, max_bytes: int, max_side: int, square: bool = False) -> SimpleUploadedFile:
     """Check an upload and return it as a JPEG no larger than ``max_side`` pixels (EXIF rotation applied).
 
@@ -27,7 +36,7 @@ def normalize_image(upload, *, max_bytes: int, max_side: int, square: bool = Fal
             code="too_large",
         )
     image = _open_checked(upload)
-    image = ImageOps.exif_transpose(image)
+    image = upright(image)
     if square:
         image = ImageOps.fit(image, (min(image.size),) * 2)
     image.thumbnail((max_side, max_side), Image.LANCZOS)
@@ -105,7 +114,7 @@ def normalize_logo(upload, *, max_bytes: int = 10 * 1024 * 1024) -> tuple[Simple
             code="too_large",
         )
     image = _open_checked(upload)
-    image = ImageOps.exif_transpose(image).convert("RGBA")
+    image = upright(image).convert("RGBA")
     stem = Path(upload.name or "logo").stem[:80] or "logo"
     files = []
     for suffix, side in (("print", 3000), ("web", 400)):

@@ -32,6 +32,18 @@ class PrivateStorage(FileSystemStorage):
 private_storage = PrivateStorage()
 
 
+def remove_rendered_file(model, pk: int, field: str, **done_fields) -> None:
+    """Remove a row's rendered file (it must no longer be served) and mark the row with ``done_fields``."""
+    with transaction.atomic():
+        locked = model.objects.select_for_update(of=("self",)).filter(pk=pk).first()
+        if locked is None:
+            return
+        current = getattr(locked, field)
+        if current.name and current.storage.exists(current.name):
+            current.storage.delete(current.name)
+        model.objects.filter(pk=pk).update(**{field: ""}, **done_fields)
+
+
 def store_rendered_file(model, pk: int, field: str, name: str, content: bytes, **done_fields) -> bool:
     """Store a freshly rendered file for one row in place of its earlier one, then mark the row done.
 

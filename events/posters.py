@@ -9,9 +9,9 @@ from django.utils import formats, timezone, translation
 from PIL import Image, ImageDraw
 
 from citytour.fonts import FontMissing, pillow_font
-from citytour.storage import store_rendered_file
+from citytour.storage import remove_rendered_file, store_rendered_file
 
-from .models import Event, PosterState
+from .models import ANNOUNCED_STATUSES, Event, PosterState
 
 WIDTH, HEIGHT = 1080, 1440
 MARGIN = 80
@@ -117,6 +117,11 @@ def draw_poster(event: Event) -> bytes:
 
 def render_poster(*, event: Event) -> None:
     """Render and store the poster; the event row records ready, or failed with the reason."""
+    if not (event.status in ANNOUNCED_STATUSES and event.tour.is_public):
+        # Posters are public files: an event that is not announced (a draft, a cancelled one, a hidden tour's)
+        # has none, and loses the one it had.
+        remove_rendered_file(Event, event.pk, "poster", poster_state=PosterState.NONE, poster_error="")
+        return
     if not (event.venue_id and event.start and event.end):
         _record(event, state=PosterState.NONE, error="")
         return

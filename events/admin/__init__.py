@@ -91,6 +91,10 @@ class TourAdmin(OrganizerAdmin):
         super().save_model(request, obj, form, change)
         if not change:
             services.start_checklist_template(tour=obj)
+        elif {"slug", "is_public"} & set(form.changed_data):
+            # The posters' QR codes hold the tour's address, and a hidden tour's posters must not be served.
+            for event in obj.events.all():
+                services.request_poster(event=event)
 
 
 @admin.register(City)
@@ -119,12 +123,21 @@ class CityTeamMemberForm(EmailUserForm):
         model = CityTeamMember
         fields = ["tour", "city", "email", "role"]
 
+    def clean(self):
+        cleaned = super().clean()
+        tour, city, user = cleaned.get("tour"), cleaned.get("city"), getattr(self.instance, "user", None)
+        if self.instance.pk and tour and city and user is not None:
+            others = CityTeamMember.objects.filter(tour=tour, city=city, user=user).exclude(pk=self.instance.pk)
+            if others.exists():
+                self.add_error("email", gettext("This person is already on the team of this city."))
+        return cleaned
+
 
 @admin.register(CityTeamMember)
 class CityTeamMemberAdmin(TourCityScopedAdmin):
     form = CityTeamMemberForm
     list_display = ["user_email", "user_name", "city", "tour", "role", "created_at"]
-    list_filter = ["tour", "city", "role"]
+    list_filter = [("tour", admin.RelatedOnlyFieldListFilter), "city", "role"]
     search_fields = ["user__email", "user__first_name", "user__last_name", "city__name_zh", "city__name_en"]
     list_select_related = ["user", "city", "tour"]
 
@@ -137,6 +150,9 @@ class CityTeamMemberAdmin(TourCityScopedAdmin):
         return obj.user.get_full_name()
 
     def save_model(self, request, obj, form, change):
+        if change:
+            services.save_city_team_member(member=obj)
+            return
         member = services.add_city_team_member(tour=obj.tour, city=obj.city, user=obj.user, role=obj.role)
         obj.pk = member.pk
 
@@ -387,6 +403,8 @@ class EventAdmin(EventRegistrationMixin, EventVolunteersMixin, EventChecklistMix
         if obj is None or not obj.start:
             return "—"
         day = timezone.localtime(obj.start).date()
+        if not 2000 <= day.year <= 2100:
+            return "—"  # a date the form refuses (shown again with its error)
         warnings = date_warnings(day)
         if not warnings:
             return gettext("No holiday or adjusted working day on or next to this date.")

@@ -180,7 +180,8 @@ class EventStatus(models.TextChoices):
 
 # Which status an event may move to from each status.
 STATUS_TRANSITIONS: dict[str, frozenset[str]] = {
-    EventStatus.DRAFT: frozenset({EventStatus.PUBLISHED, EventStatus.CANCELLED}),
+    # Not DRAFT → CANCELLED: a cancelled event is shown (to tell those who planned to come), a draft never was.
+    EventStatus.DRAFT: frozenset({EventStatus.PUBLISHED}),
     EventStatus.PUBLISHED: frozenset(
         {EventStatus.DRAFT, EventStatus.REGISTRATION_CLOSED, EventStatus.FINISHED, EventStatus.CANCELLED}
     ),
@@ -302,6 +303,10 @@ class Event(models.Model):
 
         if bool(self.start) != bool(self.end):
             add("end" if self.start else "start", _("Give both the start and the end time, or neither."))
+        for name in ("start", "end"):
+            moment = getattr(self, name)
+            if moment and not 2000 <= timezone.localtime(moment).year <= 2100:
+                add(name, _("Choose a date between the years 2000 and 2100."))
         if self.start and self.end and self.end <= self.start:
             add("end", _("The event must end after it starts."))
         if self.venue_id and self.city_id and self.venue.city_id != self.city_id:

@@ -9,6 +9,7 @@ from .events import (
     add_tour_admin,
     change_event_status,
     request_poster,
+    save_city_team_member,
     save_event,
     user_for_email,
 )
@@ -98,6 +99,7 @@ __all__ = [
     "search_registrations",
     "POSTER_FIELDS",
     "add_city_team_member",
+    "save_city_team_member",
     "add_tour_admin",
     "change_event_status",
     "create_agenda_from_template",

@@ -20,7 +20,7 @@ from .organizing import redate_checklist
 User = get_user_model()
 
 # A change to any of these fields makes the event's poster out of date.
-POSTER_FIELDS = ("title", "title_en", "start", "end", "venue_id", "city_id", "tour_id", "status")
+POSTER_FIELDS = ("title", "title_en", "slug", "start", "end", "venue_id", "city_id", "tour_id", "status")
 
 
 def _poster_inputs(event: Event) -> tuple:
@@ -48,9 +48,9 @@ def save_event(*, event: Event) -> Event:
     if not event.slug:
         event.slug = _unique_slug(event)
     event.full_clean()
-    needs_poster = event.status in ANNOUNCED_STATUSES and (
+    needs_poster = (event.status in ANNOUNCED_STATUSES or bool(event.poster)) and (
         previous is None or _poster_inputs(previous) != _poster_inputs(event) or event.poster_state != "ready"
-    )
+    )  # an event no longer announced has its poster taken down by the same job
     if needs_poster:
         event.poster_state = PosterState.PENDING
         event.poster_error = ""
@@ -65,6 +65,10 @@ def save_event(*, event: Event) -> Event:
 
 def change_event_status(*, event: Event, status: str) -> Event:
     """Move an event to another status (publish, close registration, finish, cancel)."""
+    if event.status == EventStatus.DRAFT and status == EventStatus.CANCELLED:
+        raise ValidationError(
+            _("A draft was never announced, so there is nothing to cancel: delete it, or leave it as a draft.")
+        )
     if status not in STATUS_TRANSITIONS[event.status] and status != event.status:
         raise ValidationError(
             _("An event cannot go from “%(old)s” to “%(new)s”.")
@@ -87,6 +91,16 @@ def add_city_team_member(*, tour: Tour, city, user, role: str = "member") -> Cit
     """Put a user on a city's organizing team (or change their role there); they can then use the admin."""
     member, _created = CityTeamMember.objects.update_or_create(tour=tour, city=city, user=user, defaults={"role": role})
     _grant_admin_access(user)
+    return member
+
+
+@transaction.atomic
+def save_city_team_member(*, member: CityTeamMember) -> CityTeamMember:
+    """Save a change to a membership (another person, city or role): the row itself changes, so whoever it
+    named before is off that team."""
+    member.full_clean()
+    member.save()
+    _grant_admin_access(member.user)
     return member
 
 

@@ -284,3 +284,61 @@ def test_venue_photos_must_be_images(tour_with_two_cities, media_root):
     ]
     assert venue.photos.count() == 0
     assert not (media_root / "venues").exists()
+
+
+def test_changing_a_team_members_email_moves_the_membership_and_leaves_no_copy(tour_with_two_cities):
+    tour, shenzhen, _, lead_a = tour_with_two_cities
+    old, new = UserFactory(email="old@example.org"), UserFactory(email="new@example.org")
+    member = CityTeamMemberFactory(tour=tour, city=shenzhen.city, user=old)
+    client = logged_in(lead_a)
+    data = {"tour": tour.pk, "city": shenzhen.city_id, "email": "new@example.org", "role": TeamRole.MEMBER}
+    assert client.post(change_url(member), data).status_code == 302
+    team = CityTeamMember.objects.filter(tour=tour, city=shenzhen.city).values_list("user__email", flat=True)
+    assert "old@example.org" not in team and "new@example.org" in team
+    assert CityTeamMember.objects.get(pk=member.pk).user == new
+    response = client.post(change_url(member), {**data, "email": lead_a.email})
+    assert response.context["adminform"].form.errors["email"] == ["This person is already on the team of this city."]
+
+
+def test_a_draft_cannot_be_cancelled_and_stays_hidden(tour_with_two_cities):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from events import services
+
+    _, shenzhen, _, _ = tour_with_two_cities
+    draft = EventFactory(tour=shenzhen.tour, city=shenzhen.city, status=EventStatus.DRAFT, start=None, end=None)
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        services.change_event_status(event=draft, status=EventStatus.CANCELLED)
+    assert caught.value.messages == [
+        "A draft was never announced, so there is nothing to cancel: delete it, or leave it as a draft."
+    ]
+    assert Client().get(draft.get_absolute_url()).status_code == 404
+
+
+def test_an_event_date_must_be_between_2000_and_2100(tour_with_two_cities):
+    _, shenzhen, _, lead_a = tour_with_two_cities
+    data = {
+        "tour": shenzhen.tour_id,
+        "city": shenzhen.city_id,
+        "title": "深圳站",
+        "slug": shenzhen.slug,
+        "status": shenzhen.status,
+        "start_0": "9999-12-31",
+        "start_1": "13:00",
+        "end_0": "9999-12-31",
+        "end_1": "17:00",
+        "venue": shenzhen.venue_id,
+    }
+    response = logged_in(lead_a).post(change_url(shenzhen), data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["start"] == ["Choose a date between the years 2000 and 2100."]
+
+
+def test_the_filters_offer_only_the_tours_the_user_organizes(tour_with_two_cities):
+    _, _, _, lead_a = tour_with_two_cities
+    TourFactory(name="秘密巡回", is_public=False)
+    for name in ("events_event_changelist", "events_cityteammember_changelist"):
+        html = logged_in(lead_a).get(reverse(f"admin:{name}")).content.decode()
+        assert "秘密巡回" not in html

@@ -65,3 +65,37 @@ def test_a_draft_gets_no_poster(django_capture_on_commit_callbacks):
         services.save_event(event=event)
     assert callbacks == []
     assert Event.objects.get(pk=event.pk).poster_state == PosterState.NONE
+
+
+def test_a_poster_is_taken_down_when_its_event_goes_back_to_draft_and_never_made_for_one(
+    django_capture_on_commit_callbacks, media_root
+):
+    event = EventFactory(status=EventStatus.DRAFT, tour__slug="tour2024", slug="shenzhen")
+    services.request_poster(event=event)  # as the admin's "Render the poster again" does
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_poster(event=event)
+    event.refresh_from_db()
+    assert (event.poster_state, event.poster.name) == (PosterState.NONE, "")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_event_status(event=event, status=EventStatus.PUBLISHED)
+    path = media_root / "posters" / "tour2024-shenzhen.png"
+    assert path.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_event_status(event=Event.objects.get(pk=event.pk), status=EventStatus.DRAFT)
+    event.refresh_from_db()
+    assert (event.poster_state, event.poster.name, path.exists()) == (PosterState.NONE, "", False)
+
+
+def test_a_new_address_gives_the_poster_a_new_qr_code(django_capture_on_commit_callbacks, settings, media_root):
+    settings.SITE_URL = "https://citytour.example.org"
+    event = EventFactory(status=EventStatus.DRAFT, tour__slug="tour2024", slug="shenzhen")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_event_status(event=event, status=EventStatus.PUBLISHED)
+    event = Event.objects.get(pk=event.pk)
+    event.slug = "shenzhen-spring"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_event(event=event)
+    event.refresh_from_db()
+    assert event.poster.name == "posters/tour2024-shenzhen-spring.png"
+    assert decode_qr(media_root / event.poster.name) == "https://citytour.example.org/tours/tour2024/shenzhen-spring/"
+    assert not (media_root / "posters" / "tour2024-shenzhen.png").exists()
