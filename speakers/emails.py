@@ -96,7 +96,7 @@ def decision_email(submission: Submission, state: str) -> Email:
         try:
             subject = (template.subject_en if english else template.subject).format_map(values)
             body = (template.body_en if english else template.body).format_map(values)
-        except (ValueError, IndexError, AttributeError):
+        except (ValueError, IndexError, AttributeError, TypeError):
             # A template saved before its texts were checked: the default wording goes out rather than nothing.
             logger.warning("The %s email template of tour %s does not format; sent the default", state, template.tour)
             subject, body, subject_en, body_en = DEFAULTS[state]
@@ -114,7 +114,7 @@ def check_template_text(text: str) -> None:
         raise ValidationError(
             gettext("There is no placeholder {%(name)s}.") % {"name": error.args[0]}, code="placeholder"
         ) from None
-    except (ValueError, IndexError, AttributeError):
+    except (ValueError, IndexError, AttributeError, TypeError):
         raise ValidationError(
             gettext("A brace that starts no placeholder: write {{ and }} for a brace itself."), code="brace"
         ) from None

@@ -20,7 +20,8 @@ from .selectors import pipeline
 
 class TourScoped(OrganizerAdmin):
     """Rows of a tour; rows of one city's event only for that city's team (and the tour admins). City teams see
-    the whole-tour rows, and only the tour admins change them."""
+    the whole-tour rows with their fields read-only: only the tour admins change (or sign) them, while what is
+    inside them (a benefit to deliver that a city team member owns) stays theirs to tick off."""
 
     def scope_queryset(self, queryset, request):
         scope = self.scope(request)
@@ -32,8 +33,11 @@ class TourScoped(OrganizerAdmin):
             return True
         return obj.tour_id in self.scope(request).admin_tour_ids
 
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._changes(request, obj)
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self._changes(request, obj):
+            readonly += [f.name for f in self.model._meta.fields if f.editable and f.name not in readonly]
+        return readonly
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._changes(request, obj)

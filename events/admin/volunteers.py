@@ -147,7 +147,7 @@ class ShiftAdmin(EventScopedAdmin):
         return actions
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.event.is_over and obj.assignments.exists():
+        if obj is not None and (obj.event.is_over or obj.start <= timezone.now()) and obj.assignments.exists():
             return False  # the record of who helped
         return super().has_delete_permission(request, obj)
 

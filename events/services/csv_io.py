@@ -117,7 +117,8 @@ def import_registrations(*, event: Event, data: bytes) -> list[Registration]:
     except UnicodeDecodeError:
         raise ImportFailed([RowError(0, "", _("The file is not UTF-8 text. Save the sheet as “CSV UTF-8”."))]) from None
     # newline="": the csv module itself reads every line end (Windows, Unix and old Mac ones).
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    # strict: a quote left open is an error, not a cell that swallows the rows after it.
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         return _import_rows(event, reader)
     except csv.Error:

@@ -73,7 +73,6 @@ def create_checklist(*, event: Event) -> list[ChecklistTask]:
         raise ChecklistError(_("This event is cancelled; it needs no checklist."))
     if not event.start:
         raise ChecklistError(_("Give the event a date first: the checklist's due dates count from it."))
-    start_checklist_template(tour=event.tour)  # a tour made before templates existed starts from the list too
     copied = set(event.checklist.exclude(template_item=None).values_list("template_item_id", flat=True))
     items = ChecklistTemplateItem.objects.filter(tour_id=event.tour_id).exclude(id__in=copied)
     return ChecklistTask.objects.bulk_create(

@@ -133,6 +133,18 @@ def test_an_import_reads_old_mac_line_ends_and_reports_what_is_not_csv(event, or
     assert Registration.objects.count() == 2  # 王五 was not kept either
 
 
+def test_an_import_with_a_quote_left_open_imports_nobody(event, organizer):
+    TicketTierFactory(event=event, quota=10)
+    csv_text = 'name,email,company\n张伟,zhang@example.org,"ACME\n李娜,li@example.org,\n王五,wang@example.org,\n'
+    response = admin_client(organizer).post(
+        reverse("admin:events_event_import", args=[event.pk]), {"file": upload(csv_text)}
+    )
+    assert response.status_code == 200
+    [error] = response.context["errors"]
+    assert error.message.startswith("The file is not valid CSV near line")
+    assert Registration.objects.count() == 0
+
+
 def test_an_import_refuses_a_value_longer_than_its_field_in_that_row(event, organizer):
     TicketTierFactory(event=event, quota=10)
     csv_text = "name,email,phone\n张伟,zhang@example.org,138\n" + "名" * 101 + ",long@example.org,139\n"

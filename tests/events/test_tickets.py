@@ -334,3 +334,9 @@ def test_only_superusers_delete_registrations_and_the_freed_seat_goes_to_the_wai
     assert not Registration.objects.filter(pk=taken.pk).exists()
     waiting.refresh_from_db()
     assert waiting.status == "confirmed"
+    # One at a time, from its own page, too.
+    next_in_line = services.register_attendee(event=event, tier=tier, details=attendee(), join_waitlist=True)
+    delete = reverse("admin:events_registration_delete", args=[waiting.pk])
+    assert superuser.post(delete, {"post": "yes"}).status_code == 302
+    next_in_line.refresh_from_db()
+    assert next_in_line.status == "confirmed"

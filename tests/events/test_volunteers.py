@@ -516,6 +516,9 @@ def test_stepping_back_during_the_event_keeps_the_shifts_already_started():
         error = refused("started", lambda: services.unassign_shift(assignment=worked, by=manager))
     assert error.messages == ["This shift has started: it stays, with its attendance, as the record of who helped."]
     refused("started", lambda: services.delete_shift(shift=morning, by=manager))
+    delete = reverse("admin:events_shift_delete", args=[morning.pk])
+    assert client_for(manager).post(delete, {"post": "yes"}).status_code == 403  # not offered, not a 500
+    assert Shift.objects.filter(pk=morning.pk).exists()
 
     services.withdraw_volunteering(application=volunteer)
     kept = ShiftAssignment.objects.filter(volunteer=volunteer).values_list("shift_id", "attendance")

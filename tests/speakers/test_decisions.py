@@ -356,12 +356,13 @@ def test_a_template_that_would_not_format_is_refused_and_an_old_one_falls_back_t
 ):
     client = client_for(tour_admin)
     data = {"tour": talk.cfp.tour.pk, "kind": "rejected", "subject": "关于{title}", "body": "请回复{姓名"}
-    data |= {"subject_en": "About {title}", "body_en": "Dear {speker}"}
+    data |= {"subject_en": "About {title[x]}", "body_en": "Dear {speker}"}
     response = client.post(reverse("admin:speakers_decisionemailtemplate_add"), data)
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert errors["body"] == ["A brace that starts no placeholder: write {{ and }} for a brace itself."]
     assert errors["body_en"] == ["There is no placeholder {speker}."]
+    assert errors["subject_en"] == ["A brace that starts no placeholder: write {{ and }} for a brace itself."]
     assert not DecisionEmailTemplate.objects.exists()
 
     DecisionEmailTemplate.objects.create(  # saved before templates were checked
