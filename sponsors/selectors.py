@@ -72,6 +72,7 @@ def pipeline(deals) -> dict:
     )
     open_items = (
         FulfilmentItem.objects.filter(sponsorship__in=deals, done=False)
+        .exclude(sponsorship__status=SponsorshipStatus.LOST)  # nothing is owed on a deal that fell through
         .select_related("sponsorship__sponsor", "sponsorship__event__city", "owner")
         .order_by("sponsorship__sponsor__name", "kind")
     )

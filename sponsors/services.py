@@ -1,12 +1,13 @@
 """Writes for sponsors: the pipeline, what signing a deal sets in motion, and logo uploads."""
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from events.models import Event, EventStatus, InviteChannel, InviteCode, TicketTier, TierVisibility
 from events.services import create_invite_codes
 
-from .models import COMMITTED_STATUSES, BenefitKind, FulfilmentItem, Sponsorship
+from .models import COMMITTED_STATUSES, BenefitKind, FulfilmentItem, Sponsorship, SponsorshipStatus
 
 
 @transaction.atomic
@@ -20,6 +21,10 @@ def save_sponsorship(*, sponsorship: Sponsorship) -> Sponsorship:
     if sponsorship.status in COMMITTED_STATUSES:
         _create_fulfilment(sponsorship)
         _create_comp_codes(sponsorship)
+    elif sponsorship.status == SponsorshipStatus.LOST:
+        # A deal that fell through after signing: its comp codes stop working (tickets already taken stay).
+        now = timezone.now()
+        sponsorship.invite_codes.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).update(expires_at=now)
     return sponsorship
 
 

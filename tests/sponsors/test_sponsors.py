@@ -332,3 +332,19 @@ def test_a_city_team_member_ticks_off_the_benefit_they_owe_on_a_whole_tour_deal(
     assert (booth.done, booth.notes) == (True, "已搭好")
     signed.refresh_from_db()
     assert (signed.status, signed.amount) == ("signed", 0)
+
+
+def test_a_deal_lost_after_signing_owes_nothing_and_its_comp_codes_stop(gold, tour_admin):
+    user, event = tour_admin
+    TicketTierFactory(event=event, quota=50)
+    signed = deal(gold, event=event, status="signed", name="星河数据")
+    [code] = InviteCode.objects.filter(sponsorship=signed)
+    used = event_services.register_attendee(event=event, tier=code.tier, details=attendee(), invite_code=code.code)
+    signed.status = "lost"
+    services.save_sponsorship(sponsorship=signed)
+    assert pipeline(Sponsorship.objects.filter(tour=event.tour))["open_items"] == []
+    with pytest.raises(event_services.RegistrationError) as caught:
+        event_services.register_attendee(event=event, tier=code.tier, details=attendee(), invite_code=code.code)
+    assert caught.value.code == "expired_code"
+    used.refresh_from_db()
+    assert used.status == "confirmed"  # a ticket already taken stays
