@@ -434,8 +434,9 @@ class DecisionEmailTemplateAdmin(TourAdminOnly):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        names = format_html_join(", ", "<code>{{{}}}</code> {}", PLACEHOLDERS.items())
-        form.base_fields["body"].help_text = format_html("{} {}", gettext("Placeholders:"), names)
+        if "body" in form.base_fields:  # not for those who may only look
+            names = format_html_join(", ", "<code>{{{}}}</code> {}", PLACEHOLDERS.items())
+            form.base_fields["body"].help_text = format_html("{} {}", gettext("Placeholders:"), names)
         return form
 
 

@@ -1,5 +1,6 @@
-"""Every screen of the organizers' admin opens on the demo tour for a superuser: each list (with a search and
-its first filter), each add and change form, and the extra screens (boards, figures, progress)."""
+"""Every screen of the organizers' admin opens on the demo tour: each list (with its filters, and a search), each
+add and change form, and the extra screens (boards, figures, progress), for a superuser, a tour admin and a city
+team member."""
 
 import pytest
 from django.contrib import admin
@@ -45,3 +46,11 @@ def test_every_admin_screen_opens_on_the_demo_tour(client, capsys):
     refused = {url for url, status in answers.items() if status == 403}
     assert {url for url in refused if not url.endswith("/add/")} == set()
     assert {url: status for url, status in answers.items() if status not in (200, 403)} == {}
+
+    # Organizers see their share of the same screens, with filters limited to it: none of them fails.
+    for email, at_least in (("tour@demo.citytour.cn", 80), ("shenzhen@demo.citytour.cn", 50)):
+        organizer = get_user_model().objects.get(email=email)
+        client.force_login(organizer)
+        answers = {url: client.get(url).status_code for url in admin_screens(organizer)}
+        assert {url: status for url, status in answers.items() if status not in (200, 403)} == {}, email
+        assert sum(status == 200 for status in answers.values()) >= at_least, email
