@@ -44,17 +44,19 @@ def remove_rendered_file(model, pk: int, field: str, **done_fields) -> None:
         model.objects.filter(pk=pk).update(**{field: ""}, **done_fields)
 
 
-def store_rendered_file(model, pk: int, field: str, name: str, content: bytes, **done_fields) -> bool:
+def store_rendered_file(
+    model, pk: int, field: str, name: str, content: bytes, *, still_wanted=None, **done_fields
+) -> bool:
     """Store a freshly rendered file for one row in place of its earlier one, then mark the row done.
 
     One file per row however often the job runs (retries, re-renders): the row is locked, its old file and any
     file at the target name are removed, the new one saved, and the row updated with ``done_fields``. Returns
-    False if the row is gone.
+    False if the row is gone, or if ``still_wanted(row)``, asked under the lock, says it no longer wants the file.
     """
     with transaction.atomic():
         locked = model.objects.select_for_update(of=("self",)).filter(pk=pk).first()
-        if locked is None:
-            return False
+        if locked is None or (still_wanted is not None and not still_wanted(locked)):
+            return False  # gone, or no longer to be rendered (changed while this render ran)
         current = getattr(locked, field)
         storage = current.storage
         for old in {current.name, name} - {"", None}:

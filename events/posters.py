@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from citytour.fonts import FontMissing, pillow_font
 from citytour.storage import remove_rendered_file, store_rendered_file
 
-from .models import ANNOUNCED_STATUSES, Event, PosterState
+from .models import ANNOUNCED_STATUSES, Event, PosterState, Tour
 
 WIDTH, HEIGHT = 1080, 1440
 MARGIN = 80
@@ -117,7 +117,7 @@ def draw_poster(event: Event) -> bytes:
 
 def render_poster(*, event: Event) -> None:
     """Render and store the poster; the event row records ready, or failed with the reason."""
-    if not (event.status in ANNOUNCED_STATUSES and event.tour.is_public):
+    if not _announced(event):
         # Posters are public files: an event that is not announced (a draft, a cancelled one, a hidden tour's)
         # has none, and loses the one it had.
         remove_rendered_file(Event, event.pk, "poster", poster_state=PosterState.NONE, poster_error="")
@@ -137,9 +137,15 @@ def render_poster(*, event: Event) -> None:
         "poster",
         f"posters/{event.tour.slug}-{event.slug}.png",
         png,
+        still_wanted=_announced,
         poster_state=PosterState.READY,
         poster_error="",
     )
+
+
+def _announced(event: Event) -> bool:
+    """Asked again as the file is stored: a render that began before the event went back to draft stores none."""
+    return event.status in ANNOUNCED_STATUSES and Tour.objects.filter(pk=event.tour_id, is_public=True).exists()
 
 
 def _record(event: Event, *, state: str, error: str) -> None:

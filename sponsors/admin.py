@@ -103,6 +103,34 @@ class FulfilmentInline(ScopedInline, admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False  # items come from the tier's benefits when the deal is signed
 
+    def _manages(self, request, deal) -> bool:
+        return deal is None or self.admin_site._registry[Sponsorship]._changes(request, deal)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._manages(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if self._manages(request, obj) else [*readonly, "owner"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if self._manages(request, obj):
+            return formset
+        user_id = request.user.id
+
+        class OwnItemsOnly(formset.form):
+            """On a whole-tour deal a city team member ticks off only what they themselves owe."""
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if self.instance.owner_id != user_id:
+                    for field in self.fields.values():
+                        field.disabled = True
+
+        formset.form = OwnItemsOnly
+        return formset
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "owner":
             # The people who can deliver: the tour's admins and city teams.
@@ -130,6 +158,8 @@ class SponsorshipAdmin(TourScoped):
     autocomplete_fields = ["sponsor"]
 
     def save_model(self, request, obj, form, change):
+        if change and not self._changes(request, obj):
+            return  # the deal's own fields are read-only here; only the benefits inside it were changed
         services.save_sponsorship(sponsorship=obj)
 
     def get_urls(self):

@@ -15,6 +15,10 @@ def save_sponsorship(*, sponsorship: Sponsorship) -> Sponsorship:
     """Save a deal; when it is signed (or paid), its benefits become items to deliver and its comp tickets
     become invite codes — once, however often it is saved."""
     sponsorship.full_clean()
+    was_lost = Sponsorship.objects.filter(pk=sponsorship.pk, status=SponsorshipStatus.LOST).exists()
+    if was_lost and sponsorship.status in COMMITTED_STATUSES:
+        # Signed again after it fell through: the codes stopped then work again.
+        sponsorship.invite_codes.filter(expires_at__lte=timezone.now()).update(expires_at=None)
     if sponsorship.status in COMMITTED_STATUSES and sponsorship.signed_at is None:
         sponsorship.signed_at = timezone.now()
     sponsorship.save()

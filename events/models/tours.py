@@ -323,6 +323,8 @@ class Event(models.Model):
             if not self.start:
                 add("start", _("An event needs a date before it is published."))
         stored = getattr(self, "_stored_status", None)
+        if not stored and not self.pk and self.status == EventStatus.CANCELLED:
+            add("status", _("A new event starts as a draft (or already published), not cancelled."))
         if stored and stored != self.status and self.status not in STATUS_TRANSITIONS[stored]:
             add(
                 "status",

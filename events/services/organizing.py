@@ -73,6 +73,8 @@ def create_checklist(*, event: Event) -> list[ChecklistTask]:
         raise ChecklistError(_("This event is cancelled; it needs no checklist."))
     if not event.start:
         raise ChecklistError(_("Give the event a date first: the checklist's due dates count from it."))
+    if not event.tour.checklist_template.exists():
+        raise ChecklistError(_("This tour's checklist template is empty: add its tasks (Checklist template) first."))
     copied = set(event.checklist.exclude(template_item=None).values_list("template_item_id", flat=True))
     items = ChecklistTemplateItem.objects.filter(tour_id=event.tour_id).exclude(id__in=copied)
     return ChecklistTask.objects.bulk_create(

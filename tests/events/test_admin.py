@@ -342,3 +342,14 @@ def test_the_filters_offer_only_the_tours_the_user_organizes(tour_with_two_citie
     for name in ("events_event_changelist", "events_cityteammember_changelist"):
         html = logged_in(lead_a).get(reverse(f"admin:{name}")).content.decode()
         assert "秘密巡回" not in html
+
+
+def test_a_new_event_cannot_start_cancelled(tour_with_two_cities):
+    tour, shenzhen, _, lead_a = tour_with_two_cities
+    data = {"tour": tour.pk, "city": shenzhen.city_id, "title": "临时取消", "slug": "cancelled-at-birth"}
+    response = logged_in(lead_a).post(reverse("admin:events_event_add"), {**data, "status": EventStatus.CANCELLED})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["status"] == [
+        "A new event starts as a draft (or already published), not cancelled."
+    ]
+    assert not Event.objects.filter(slug="cancelled-at-birth").exists()

@@ -356,5 +356,10 @@ def test_a_new_tour_starts_its_checklist_template_from_the_organizing_teams_list
     items = list(tour.checklist_template.order_by("position").values_list("title", "due_offset_days"))
     assert len(items) == len(services.DEFAULT_CHECKLIST) == 22
     assert items[0] == ("拉赞助", -60) and ("签到", 0) in items and items[-1] == ("视频转图文", 7)
-    tour.checklist_template.all().delete()  # its admins emptied it: it stays empty
-    assert services.create_checklist(event=EventFactory(tour=tour)) == []
+    tour.checklist_template.all().delete()  # its admins emptied it: it stays empty, and says so
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        services.create_checklist(event=EventFactory(tour=tour))
+    assert caught.value.messages == [
+        "This tour's checklist template is empty: add its tasks (Checklist template) first."
+    ]
+    assert not tour.checklist_template.exists()

@@ -99,3 +99,20 @@ def test_a_new_address_gives_the_poster_a_new_qr_code(django_capture_on_commit_c
     assert event.poster.name == "posters/tour2024-shenzhen-spring.png"
     assert decode_qr(media_root / event.poster.name) == "https://citytour.example.org/tours/tour2024/shenzhen-spring/"
     assert not (media_root / "posters" / "tour2024-shenzhen.png").exists()
+
+
+def test_a_render_that_began_before_the_event_went_back_to_draft_stores_no_poster(
+    django_capture_on_commit_callbacks, media_root
+):
+    from events.posters import render_poster
+
+    event = EventFactory(status=EventStatus.DRAFT)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_event_status(event=event, status=EventStatus.PUBLISHED)
+    seen_while_published = Event.objects.select_related("tour").get(pk=event.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_event_status(event=Event.objects.get(pk=event.pk), status=EventStatus.DRAFT)
+    render_poster(event=seen_while_published)  # the slower job finishes last
+    event.refresh_from_db()
+    assert (event.poster_state, event.poster.name) == (PosterState.NONE, "")
+    assert not any((media_root / "posters").iterdir())

@@ -348,3 +348,47 @@ def test_a_deal_lost_after_signing_owes_nothing_and_its_comp_codes_stop(gold, to
     assert caught.value.code == "expired_code"
     used.refresh_from_db()
     assert used.status == "confirmed"  # a ticket already taken stays
+
+
+def test_a_deal_signed_again_after_it_was_lost_gets_its_codes_back(gold, tour_admin):
+    _user, event = tour_admin
+    TicketTierFactory(event=event, quota=50)
+    sponsorship = deal(gold, event=event, status="signed")
+    sponsorship.status = "lost"
+    services.save_sponsorship(sponsorship=sponsorship)
+    sponsorship.status = "signed"
+    services.save_sponsorship(sponsorship=sponsorship)
+    [code] = InviteCode.objects.filter(sponsorship=sponsorship)
+    registration = event_services.register_attendee(
+        event=event, tier=code.tier, details=attendee(), invite_code=code.code
+    )
+    assert registration.status == "confirmed"
+
+
+def test_on_a_whole_tour_deal_a_city_team_member_changes_only_what_they_owe(gold, tour_admin):
+    user, event = tour_admin
+    TicketTierFactory(event=event)
+    signed = deal(gold, status="signed", name="全巡回")
+    assert InviteCode.objects.count() == 1
+    TicketTierFactory(event=EventFactory(tour=event.tour))  # a city whose codes the tour admins have not made
+    member = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    mine, theirs = signed.fulfilment.filter(kind__in=[BenefitKind.BOOTH, BenefitKind.LOGO_TICKET]).order_by("kind")
+    mine.owner, theirs.owner = member, user
+    mine.save(), theirs.save()
+    client = admin_client(member)
+    change = reverse("admin:sponsors_sponsorship_change", args=[signed.pk])
+    formset = client.get(change).context["inline_admin_formsets"][0].formset
+    data = {"fulfilment-TOTAL_FORMS": str(len(formset.forms)), "fulfilment-INITIAL_FORMS": str(len(formset.forms))}
+    for index, form in enumerate(formset.forms):
+        data |= {
+            f"fulfilment-{index}-id": form.instance.pk,
+            f"fulfilment-{index}-sponsorship": signed.pk,
+            f"fulfilment-{index}-owner": member.pk,
+            f"fulfilment-{index}-done": "on",
+            f"fulfilment-{index}-DELETE": "on",
+        }
+    assert client.post(change, data).status_code == 302
+    items = {item.pk: (item.owner_id, item.done) for item in signed.fulfilment.all()}
+    assert len(items) == 3  # nothing deleted
+    assert items[mine.pk] == (member.pk, True) and items[theirs.pk] == (user.pk, False)
+    assert InviteCode.objects.count() == 1  # saving the benefits signed nothing anew
