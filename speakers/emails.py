@@ -14,6 +14,9 @@ from .models import DecisionEmailTemplate, Language, Submission, SubmissionState
 
 logger = logging.getLogger(__name__)
 
+# What str.format_map raises for a malformed template (a lone brace, an index or attribute on a placeholder).
+FORMAT_ERRORS = (ValueError, IndexError, AttributeError, TypeError)
+
 PLACEHOLDERS = {
     "speaker": _("the speaker's name"),
     "title": _("the talk's title"),
@@ -96,7 +99,7 @@ def decision_email(submission: Submission, state: str) -> Email:
         try:
             subject = (template.subject_en if english else template.subject).format_map(values)
             body = (template.body_en if english else template.body).format_map(values)
-        except (ValueError, IndexError, AttributeError, TypeError):
+        except FORMAT_ERRORS:
             # A template saved before its texts were checked: the default wording goes out rather than nothing.
             logger.warning("The %s email template of tour %s does not format; sent the default", state, template.tour)
             subject, body, subject_en, body_en = DEFAULTS[state]
@@ -114,7 +117,7 @@ def check_template_text(text: str) -> None:
         raise ValidationError(
             gettext("There is no placeholder {%(name)s}.") % {"name": error.args[0]}, code="placeholder"
         ) from None
-    except (ValueError, IndexError, AttributeError, TypeError):
+    except FORMAT_ERRORS:
         raise ValidationError(
             gettext("A brace that starts no placeholder: write {{ and }} for a brace itself."), code="brace"
         ) from None

@@ -14,6 +14,8 @@ from speakers.models import AcceptanceStatus, Submission
 from .. import services
 from ..date_planning import clear_weekend_days, date_warnings
 from ..models import (
+    FIRST_YEAR,
+    LAST_YEAR,
     AgendaTemplate,
     AgendaTemplateSlot,
     City,
@@ -88,13 +90,7 @@ class TourAdmin(OrganizerAdmin):
         return [] if request.user.is_superuser else ["admins"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
-            services.start_checklist_template(tour=obj)
-        elif {"slug", "is_public"} & set(form.changed_data):
-            # The posters' QR codes hold the tour's address, and a hidden tour's posters must not be served.
-            for event in obj.events.all():
-                services.request_poster(event=event)
+        services.save_tour(tour=obj, changed=form.changed_data if change else None)
 
 
 @admin.register(City)
@@ -403,7 +399,7 @@ class EventAdmin(EventRegistrationMixin, EventVolunteersMixin, EventChecklistMix
         if obj is None or not obj.start:
             return "—"
         day = timezone.localtime(obj.start).date()
-        if not 2000 <= day.year <= 2100:
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
             return "—"  # a date the form refuses (shown again with its error)
         warnings = date_warnings(day)
         if not warnings:

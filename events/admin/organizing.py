@@ -13,7 +13,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..models import OPEN_TASK_STATUSES, ChecklistTask, ChecklistTemplateItem, City, CityTarget
+from ..models import FIRST_YEAR, LAST_YEAR, OPEN_TASK_STATUSES, ChecklistTask, ChecklistTemplateItem, City, CityTarget
 from ..selectors import (
     checklist_progress,
     city_kpis,
@@ -254,7 +254,7 @@ class CityTargetAdmin(OrganizerAdmin):
             year = int(request.GET.get("year", this_year))
         except ValueError:
             year = this_year
-        year = min(max(year, 2000), 2100)
+        year = min(max(year, FIRST_YEAR), LAST_YEAR)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("City KPIs %(year)s") % {"year": year},

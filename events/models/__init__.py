@@ -25,6 +25,8 @@ from .registrations import (
 )
 from .tours import (
     ANNOUNCED_STATUSES,
+    FIRST_YEAR,
+    LAST_YEAR,
     PUBLIC_STATUSES,
     STATUS_TRANSITIONS,
     City,
@@ -73,6 +75,8 @@ __all__ = [
     "TicketTier",
     "TierVisibility",
     "ANNOUNCED_STATUSES",
+    "FIRST_YEAR",
+    "LAST_YEAR",
     "PUBLIC_STATUSES",
     "STATUS_TRANSITIONS",
     "AgendaTemplate",

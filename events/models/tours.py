@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from citytour.i18n import localized
 
+# The years a tour and its events may fall in.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 
 class Tour(models.Model):
     """A series: one theme taken on a tour of several cities."""
@@ -19,7 +22,9 @@ class Tour(models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     slug = models.SlugField(_("slug"), unique=True)
-    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(FIRST_YEAR), MaxValueValidator(LAST_YEAR)]
+    )
     theme = models.CharField(_("theme"), max_length=300, blank=True)
     theme_en = models.CharField(_("theme (English)"), max_length=300, blank=True)
     description = models.TextField(_("description"), blank=True)
@@ -305,7 +310,7 @@ class Event(models.Model):
             add("end" if self.start else "start", _("Give both the start and the end time, or neither."))
         for name in ("start", "end"):
             moment = getattr(self, name)
-            if moment and not 2000 <= timezone.localtime(moment).year <= 2100:
+            if moment and not FIRST_YEAR <= timezone.localtime(moment).year <= LAST_YEAR:
                 add(name, _("Choose a date between the years 2000 and 2100."))
         if self.start and self.end and self.end <= self.start:
             add("end", _("The event must end after it starts."))

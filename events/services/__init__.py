@@ -11,6 +11,7 @@ from .events import (
     request_poster,
     save_city_team_member,
     save_event,
+    save_tour,
     user_for_email,
 )
 from .organizing import (
@@ -105,5 +106,6 @@ __all__ = [
     "create_agenda_from_template",
     "request_poster",
     "save_event",
+    "save_tour",
     "user_for_email",
 ]

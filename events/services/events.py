@@ -15,7 +15,7 @@ from ..models import (
     PosterState,
     Tour,
 )
-from .organizing import redate_checklist
+from .organizing import redate_checklist, start_checklist_template
 
 User = get_user_model()
 
@@ -92,6 +92,20 @@ def add_city_team_member(*, tour: Tour, city, user, role: str = "member") -> Cit
     member, _created = CityTeamMember.objects.update_or_create(tour=tour, city=city, user=user, defaults={"role": role})
     _grant_admin_access(user)
     return member
+
+
+@transaction.atomic
+def save_tour(*, tour: Tour, changed=None) -> Tour:
+    """Save a tour; ``changed`` names the fields changed on an existing one (None: a new tour). A new tour starts
+    its checklist template; a new address or visibility re-renders its posters (their QR codes hold the address,
+    and a hidden tour's posters come down)."""
+    tour.save()
+    if changed is None:
+        start_checklist_template(tour=tour)
+    elif {"slug", "is_public"} & set(changed):
+        for event in tour.events.all():
+            request_poster(event=event)
+    return tour
 
 
 @transaction.atomic
