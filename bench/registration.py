@@ -128,8 +128,66 @@ def figures(clients: list[Client], wall: float) -> tuple[float, float, int]:
     return len(latencies) / wall, statistics.median(latencies), len(latencies)
 
 
+class CpuMeter:
+    """CPU time used by the server's processes: the gunicorn workers, and the PostgreSQL backends serving the
+    bench's database. Read from /proc (Linux); elsewhere it measures nothing and the figures say so."""
+
+    def __init__(self, server_pid: int, database: str, postgres: str):
+        self.server_pid = server_pid
+        self.database = database
+        self.postgres = postgres
+        self.tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self.available = Path("/proc/self/stat").exists()
+
+    @staticmethod
+    def _stat(pid: int) -> tuple[int, float] | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return int(fields[1]), int(fields[11]) + int(fields[12])  # parent, user + system ticks
+
+    def _workers(self) -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                stat = self._stat(int(entry.name))
+                if stat and stat[0] == self.server_pid:
+                    pids.append(int(entry.name))
+        return [self.server_pid, *pids]
+
+    def _backends(self) -> list[int]:
+        import psycopg
+
+        with psycopg.connect(self.postgres + "/postgres", autocommit=True) as connection:
+            rows = connection.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database])
+            return [pid for (pid,) in rows]
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        if not self.available:
+            return {}
+        taken = {}
+        for part, pids in (("web", self._workers()), ("postgres", self._backends())):
+            taken[part] = {pid: stat[1] / self.tick for pid in pids if (stat := self._stat(pid))}
+        return taken
+
+    def used(self, before: dict, after: dict) -> dict[str, float]:
+        """Seconds of CPU per part between two snapshots (a process started in between counts from zero)."""
+        return {
+            part: sum(seconds - before[part].get(pid, 0.0) for pid, seconds in after[part].items()) for part in after
+        }
+
+
+def cpu_figure(used: dict[str, float], count: int) -> str:
+    if not used:
+        return "CPU not measured (no /proc)"
+    web, database = used["web"] / count * 1000, used["postgres"] / count * 1000
+    return f"{web + database:.1f} ms of CPU per request (web {web:.1f}, PostgreSQL {database:.1f})"
+
+
 def setup_data(total_users: int, seats: int):
-    """An event with room for everyone, one with ``seats`` seats left, and a logged-in session per user."""
+    """An event with room for everyone, one with ``seats`` seats left, one to warm the server up with, and a
+    logged-in session per user."""
     from importlib import import_module
 
     from django.conf import settings
@@ -147,6 +205,8 @@ def setup_data(total_users: int, seats: int):
     big_tier = TicketTier.objects.create(event=big, name="普通票", quota=100_000)
     race = EventFactory(tour=big.tour, capacity=1000, venue__capacity=1000, status=EventStatus.PUBLISHED, slug="race")
     race_tier = TicketTier.objects.create(event=race, name="最后几张", quota=seats)
+    warmup = EventFactory(tour=big.tour, capacity=1000, venue__capacity=1000, status=EventStatus.PUBLISHED, slug="warm")
+    warmup_tier = TicketTier.objects.create(event=warmup, name="普通票", quota=1000)
     User = get_user_model()
     users = User.objects.bulk_create(
         User(username=f"bench{i}@example.org", email=f"bench{i}@example.org", first_name=f"压测{i}")
@@ -163,7 +223,7 @@ def setup_data(total_users: int, seats: int):
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         sessions.append(store.session_key)
-    return (big, big_tier), (race, race_tier), sessions
+    return (big, big_tier), (race, race_tier), (warmup, warmup_tier), sessions
 
 
 def registration_post(tier, session: str, index: int) -> tuple[str, dict]:
@@ -232,8 +292,9 @@ def main():
     try:
         call_command("migrate", verbosity=0)
         call_command("collectstatic", verbosity=0, interactive=False)
-        total = args.requests + args.race
-        (big, big_tier), (race, race_tier), sessions = setup_data(total, args.seats)
+        warm_per_client = 4
+        total = args.requests + args.race + args.clients * warm_per_client
+        (big, big_tier), (race, race_tier), (warmup, warmup_tier), sessions = setup_data(total, args.seats)
         connections.close_all()
 
         server = subprocess.Popen(
@@ -267,17 +328,28 @@ def main():
 
         per_client = args.requests // args.clients
 
+        warm_path = f"/tours/{warmup.tour.slug}/{warmup.slug}/register/"
+
         def warm(index, client):
+            # Both paths once through every worker (imports, translations, connections, prepared statements)
+            # before anything is measured, so that neither phase pays for the server's start.
             for _ in range(20):
                 client.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+            for k in range(warm_per_client):
+                n = args.requests + args.race + index * warm_per_client + k
+                body, headers = registration_post(warmup_tier, sessions[n], n)
+                client.request("POST", warm_path, body=body, headers=headers)
 
         run_clients(args.clients, warm)
+        meter = CpuMeter(server.pid, name, args.postgres)
 
         def floor(index, client):
             for _ in range(args.floor_requests // args.clients):
                 client.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
 
+        before = meter.snapshot()
         floor_clients, floor_wall = run_clients(args.clients, floor)
+        floor_cpu = meter.used(before, meter.snapshot()) if before else {}
         floor_rps, floor_median, floor_count = figures(floor_clients, floor_wall)
 
         register_path = f"/tours/{big.tour.slug}/{big.slug}/register/"
@@ -288,7 +360,9 @@ def main():
                 body, headers = registration_post(big_tier, sessions[n], n)
                 client.request("POST", register_path, body=body, headers=headers)
 
+        before = meter.snapshot()
         reg_clients, reg_wall = run_clients(args.clients, register)
+        reg_cpu = meter.used(before, meter.snapshot()) if before else {}
         reg_rps, reg_median, reg_count = figures(reg_clients, reg_wall)
         statuses = [status for client in reg_clients for status in client.statuses]
         ok = statuses.count(302)
@@ -321,11 +395,12 @@ def main():
     print(f"server: gunicorn, {layout}, PostgreSQL; {tasks}")
     print(
         f"floor (GET /healthz): {floor_count} requests, {args.clients} clients, {floor_rps:.0f} req/s, "
-        f"median {floor_median * 1000:.2f} ms"
+        f"median {floor_median * 1000:.2f} ms; {cpu_figure(floor_cpu, floor_count)}"
     )
     print(
         f"registration (POST register): {reg_count} requests, {args.clients} clients, {reg_rps:.0f} req/s, "
-        f"median {reg_median * 1000:.2f} ms, {ok} redirected to the tickets page, {registered_big} rows"
+        f"median {reg_median * 1000:.2f} ms, {ok} redirected to the tickets page, {registered_big} rows; "
+        f"{cpu_figure(reg_cpu, reg_count)}"
     )
     print(f"race: {args.race} clients for the last {args.seats} seats, {sold} sold")
     print(
