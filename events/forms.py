@@ -41,10 +41,7 @@ class RegistrationForm(forms.Form):
         self.fields["tier"].label_from_instance = _tier_label
         self.fields["heard_from"].queryset = event.tour.referral_channels.all()
         self.fields["heard_from"].label_from_instance = lambda channel: channel.display_name
-        for question in event.questions.all():
-            self.fields[f"question_{question.id}"] = forms.CharField(
-                label=question.display_text, required=question.required, max_length=1000
-            )
+        _add_questions(self, event)
 
     def clean(self):
         cleaned = super().clean()
@@ -63,11 +60,55 @@ class RegistrationForm(forms.Form):
             heard_from=data["heard_from"],
             privacy_accepted=data["privacy"],
             language=language,
-            answers={
-                name.removeprefix("question_"): value
-                for name, value in data.items()
-                if name.startswith("question_") and value
-            },
+            answers=_answers(data),
+        )
+
+
+def _add_questions(form: forms.Form, event, answers: dict | None = None) -> None:
+    """A field per question of the event, filled with the answers given so far."""
+    for question in event.questions.all():
+        form.fields[f"question_{question.id}"] = forms.CharField(
+            label=question.display_text,
+            required=question.required,
+            max_length=1000,
+            initial=(answers or {}).get(str(question.id), ""),
+        )
+
+
+def _answers(data: dict) -> dict:
+    return {
+        name.removeprefix("question_"): value for name, value in data.items() if name.startswith("question_") and value
+    }
+
+
+class AttendeeDetailsForm(forms.Form):
+    """What an attendee may correct of their own registration before the event."""
+
+    name = RegistrationForm.base_fields["name"]
+    company = RegistrationForm.base_fields["company"]
+    job_role = RegistrationForm.base_fields["job_role"]
+    phone = RegistrationForm.base_fields["phone"]
+
+    def __init__(self, *args, registration, **kwargs):
+        kwargs.setdefault(
+            "initial", {name: getattr(registration, name) for name in ("name", "company", "job_role", "phone")}
+        )
+        super().__init__(*args, **kwargs)
+        self.registration = registration
+        _add_questions(self, registration.event, registration.answers)
+
+    def details(self) -> AttendeeDetails:
+        data = self.cleaned_data
+        asked = {name.removeprefix("question_") for name in self.fields if name.startswith("question_")}
+        # Answers to questions the organizers have since removed are kept as they were.
+        kept = {key: value for key, value in self.registration.answers.items() if key not in asked}
+        return AttendeeDetails(
+            name=data["name"],
+            email=self.registration.email,
+            company=data["company"],
+            job_role=data["job_role"],
+            phone=data["phone"],
+            answers={**kept, **_answers(data)},
         )
 
 

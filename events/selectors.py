@@ -321,6 +321,20 @@ def tickets_of(user) -> QuerySet:
     )
 
 
+def place_in_line(registration: Registration) -> int:
+    """Where a waiting registration stands in its tier's line: 1 is promoted first when a seat frees up."""
+    return (
+        Registration.objects.filter(
+            event_id=registration.event_id, tier_id=registration.tier_id, status=RegistrationStatus.WAITLISTED
+        )
+        .filter(
+            Q(created_at__lt=registration.created_at) | Q(created_at=registration.created_at, pk__lt=registration.pk)
+        )
+        .count()
+        + 1
+    )
+
+
 def task_owner_choices(event: Event) -> QuerySet:
     """Who may own a task of this event: its city team and its tour's admins."""
     team = CityTeamMember.objects.filter(tour_id=event.tour_id, city_id=event.city_id).values("user_id")

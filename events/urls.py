@@ -14,6 +14,7 @@ urlpatterns = [
     path("volunteering/<int:pk>/withdraw/", views.withdraw_volunteering, name="withdraw_volunteering"),
     path("tickets/", views.my_tickets, name="my_tickets"),
     path("tickets/<int:pk>/ticket.pdf", views.ticket_pdf, name="ticket_pdf"),
+    path("tickets/<int:pk>/details/", views.change_details, name="change_details"),
     path("tickets/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("checkin/<slug:tour_slug>/<slug:event_slug>/", views.checkin_page, name="checkin"),
     path("checkin/<slug:tour_slug>/<slug:event_slug>/scan", views.checkin_scan, name="checkin_scan"),

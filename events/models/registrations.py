@@ -14,7 +14,7 @@ from citytour.i18n import localized
 from citytour.models import CustomQuestion, NamedOption, validate_answers
 from citytour.storage import private_storage
 
-from .tours import Event, Tour
+from .tours import Event, EventStatus, Tour
 
 # Short codes to type at the door: no 0/O or 1/I/L to misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -267,6 +267,18 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status != RegistrationStatus.CANCELLED
+
+    def details_changeable(self, now=None) -> bool:
+        """Whether its owner may still change their details: an active registration, not used at the door, of
+        an event that has not started (nor been finished or cancelled)."""
+        now = now or timezone.now()
+        event = self.event
+        return (
+            self.is_active
+            and self.checked_in_at is None
+            and event.status in (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED)
+            and (event.start is None or event.start > now)
+        )
 
 
 class CheckInStaff(models.Model):

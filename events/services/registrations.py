@@ -392,6 +392,40 @@ def save_registration(*, registration: Registration, changed) -> Registration:
     return registration
 
 
+# What an attendee may change of their own registration (the rest — tier, code, email — is the organizers').
+OWN_DETAILS = ("name", "company", "job_role", "phone", "answers")
+
+
+@transaction.atomic
+def change_own_details(*, registration: Registration, details: AttendeeDetails) -> Registration:
+    """An attendee corrects their own details before the event; a ticket that shows one of them is rendered
+    again. Refused once the registration is cancelled or used at the door, or the event has begun."""
+    _check_lengths(details)
+    if not details.name.strip():
+        raise RegistrationError(_("Your name cannot be empty."), code="no_name")
+    values = {
+        "name": details.name.strip(),
+        "company": details.company.strip(),
+        "job_role": details.job_role.strip(),
+        "phone": details.phone.strip(),
+        "answers": details.answers,
+    }
+    # Read and written under a row lock, so that a cancellation or a check-in at this moment is seen here.
+    current = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
+    if not current.details_changeable():
+        raise RegistrationError(_("This registration can no longer be changed."), code="not_changeable")
+    changed = [name for name, value in values.items() if getattr(current, name) != value]
+    if not changed:
+        return current
+    for name in changed:
+        setattr(current, name, values[name])
+    current.full_clean(exclude=[field.name for field in Registration._meta.fields if field.name not in changed])
+    current.save(update_fields=changed)
+    if current.status == RegistrationStatus.CONFIRMED and TICKET_FIELDS & set(changed):
+        request_ticket(registration=current)
+    return current
+
+
 def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> list[Registration]:
     """Give freed seats to the people first in line. Call inside the transaction that holds the event lock."""
     promoted = []

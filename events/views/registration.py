@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import services
-from ..forms import RegistrationForm
+from ..forms import AttendeeDetailsForm, RegistrationForm
 from ..models import PUBLIC_STATUSES, Event, EventStatus, Registration, TicketState
-from ..selectors import public_tiers, tickets_of
+from ..selectors import place_in_line, public_tiers, tickets_of
 
 
 @login_required
@@ -71,6 +71,8 @@ def my_tickets(request):
         # failed (the organizers retry it from the admin) rather than retried on every refresh.
         if registration.status == "confirmed" and registration.ticket_state == TicketState.NONE:
             services.request_ticket(registration=registration)
+        if registration.status == "waitlisted":
+            registration.place_in_line = place_in_line(registration)
     return render(request, "events/my_tickets.html", {"registrations": registrations})
 
 
@@ -89,6 +91,31 @@ def ticket_pdf(request, pk):
     return FileResponse(
         registration.ticket_pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
     )
+
+
+@login_required
+def change_details(request, pk):
+    """The attendee corrects their own name, company, job role, phone or answers before the event."""
+    registration = _own_registration(request, pk)
+    if not registration.details_changeable():
+        messages.error(request, _("This registration can no longer be changed."))
+        return redirect("events:my_tickets")
+    form = AttendeeDetailsForm(request.POST or None, registration=registration)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.change_own_details(registration=registration, details=form.details())
+        except ValidationError as error:
+            if getattr(error, "code", "") == "not_changeable":
+                messages.error(request, " ".join(error.messages))
+                return redirect("events:my_tickets")
+            form.add_error(None, error.messages)
+        else:
+            if changed.ticket_state == TicketState.PENDING:
+                messages.success(request, _("Your details are saved. Your ticket is being prepared again."))
+            else:
+                messages.success(request, _("Your details are saved."))
+            return redirect("events:my_tickets")
+    return render(request, "events/change_details.html", {"registration": registration, "form": form})
 
 
 @login_required

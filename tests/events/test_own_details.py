@@ -1,0 +1,186 @@
+"""An attendee corrects their own details before the event, and sees their place on the waiting list."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from events import services
+from events.models import EventStatus, Registration, RegistrationQuestion, RegistrationStatus, TicketState
+from tests.factories import EventFactory, TicketTierFactory, UserFactory, attendee
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event():
+    start = timezone.now() + dt.timedelta(days=10)
+    return EventFactory(start=start, end=start + dt.timedelta(hours=4), capacity=100, venue__capacity=100)
+
+
+@pytest.fixture
+def owner():
+    return UserFactory()
+
+
+@pytest.fixture
+def registration(event, owner, django_capture_on_commit_callbacks):
+    tier = TicketTierFactory(event=event, name="普通票", quota=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(
+            event=event, tier=tier, user=owner, details=attendee("王小明", owner.email, company="开源社", phone="139")
+        )
+    registration.refresh_from_db()
+    assert registration.ticket_state == TicketState.READY
+    return registration
+
+
+def client_of(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
+def details_url(registration) -> str:
+    return reverse("events:change_details", args=[registration.pk])
+
+
+def pdf_text(registration) -> str:
+    with registration.ticket_pdf.open("rb") as handle:
+        return "".join(page.extract_text() for page in PdfReader(handle).pages)
+
+
+def test_a_new_name_is_saved_and_printed_on_a_ticket_rendered_again(
+    registration, owner, django_capture_on_commit_callbacks
+):
+    client = client_of(owner)
+    page = client.get(details_url(registration)).content.decode()
+    assert 'value="王小明"' in page and "the ticket is prepared again" in page
+    code, secret = registration.ticket_code, registration.ticket_secret
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            details_url(registration), {"name": "王晓明", "company": "开源社区", "job_role": "工程师", "phone": "139"}
+        )
+    assert response.status_code == 302 and response["Location"] == reverse("events:my_tickets")
+    registration.refresh_from_db()
+    assert (registration.name, registration.company, registration.job_role) == ("王晓明", "开源社区", "工程师")
+    assert (registration.ticket_code, registration.ticket_secret) == (code, secret)
+    assert registration.ticket_state == TicketState.READY
+    text = pdf_text(registration)
+    assert "王晓明" in text and "开源社区" in text and "王小明" not in text
+    messages = [str(message) for message in response.wsgi_request._messages]
+    assert messages == ["Your details are saved. Your ticket is being prepared again."]
+
+
+def test_a_new_phone_keeps_the_ticket_as_it_is(registration, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client_of(owner).post(
+            details_url(registration), {"name": "王小明", "company": "开源社", "phone": "13912345678"}
+        )
+    assert response.status_code == 302 and callbacks == []
+    registration.refresh_from_db()
+    assert (registration.phone, registration.ticket_state) == ("13912345678", TicketState.READY)
+    assert [str(message) for message in response.wsgi_request._messages] == ["Your details are saved."]
+
+
+def test_answers_are_changed_and_those_of_removed_questions_kept(event, owner):
+    diet = RegistrationQuestion.objects.create(event=event, text="饮食要求", text_en="Diet", required=True)
+    tier = TicketTierFactory(event=event)
+    registration = services.register_attendee(
+        event=event,
+        tier=tier,
+        user=owner,
+        details=attendee(email=owner.email, answers={str(diet.pk): "素食", "999": "an old answer"}),
+    )
+    client = client_of(owner)
+    assert 'value="素食"' in client.get(details_url(registration)).content.decode()
+    response = client.post(details_url(registration), {"name": "张三", "phone": "1", f"question_{diet.pk}": ""})
+    assert response.status_code == 200 and "This field is required." in response.content.decode()
+    assert Registration.objects.get(pk=registration.pk).answers == {str(diet.pk): "素食", "999": "an old answer"}
+    client.post(details_url(registration), {"name": "张三", "phone": "1", f"question_{diet.pk}": "清真"})
+    assert Registration.objects.get(pk=registration.pk).answers == {str(diet.pk): "清真", "999": "an old answer"}
+
+
+def test_bad_input_is_refused_with_a_message_and_nothing_changes(registration, owner):
+    client = client_of(owner)
+    for data, error in [
+        ({"name": "", "phone": "139"}, "This field is required."),
+        ({"name": "王" * 101, "phone": "139"}, "Ensure this value has at most 100 characters (it has 101)."),
+        ({"name": "王小明", "phone": "1" * 31}, "Ensure this value has at most 30 characters (it has 31)."),
+    ]:
+        response = client.post(details_url(registration), data)
+        assert response.status_code == 200 and error in response.content.decode()
+    assert Registration.objects.get(pk=registration.pk).phone == "139"
+    with pytest.raises(services.RegistrationError) as caught:
+        services.change_own_details(registration=registration, details=attendee("   ", registration.email))
+    assert caught.value.code == "no_name"
+
+
+@pytest.mark.parametrize("state", ["cancelled", "checked_in", "started", "finished"])
+def test_no_changes_once_cancelled_used_at_the_door_or_the_event_has_begun(registration, owner, state):
+    if state == "cancelled":
+        services.cancel_registration(registration=registration)
+    elif state == "checked_in":
+        Registration.objects.filter(pk=registration.pk).update(checked_in_at=timezone.now())
+    elif state == "started":
+        registration.event.__class__.objects.filter(pk=registration.event.pk).update(
+            start=timezone.now() - dt.timedelta(minutes=1)
+        )
+    else:
+        registration.event.__class__.objects.filter(pk=registration.event.pk).update(status=EventStatus.FINISHED)
+    assert "Change my details" not in client_of(owner).get(reverse("events:my_tickets")).content.decode()
+    for method in ("get", "post"):
+        response = getattr(client_of(owner), method)(details_url(registration), {"name": "改了", "phone": "1"})
+        assert response.status_code == 302 and response["Location"] == reverse("events:my_tickets")
+        assert [str(message) for message in response.wsgi_request._messages] == [
+            "This registration can no longer be changed."
+        ]
+    assert Registration.objects.get(pk=registration.pk).name == "王小明"
+
+
+def test_a_cancellation_between_the_form_and_the_save_wins(registration):
+    services.cancel_registration(registration=registration)
+    with pytest.raises(services.RegistrationError) as caught:
+        services.change_own_details(registration=registration, details=attendee("改了", registration.email))
+    assert caught.value.code == "not_changeable"
+    assert Registration.objects.values_list("name", "status").get(pk=registration.pk) == ("王小明", "cancelled")
+
+
+def test_only_the_owner_may_change_their_details(registration):
+    assert client_of(UserFactory()).get(details_url(registration)).status_code == 404
+    assert client_of(UserFactory()).post(details_url(registration), {"name": "x", "phone": "1"}).status_code == 404
+    anonymous = Client().get(details_url(registration))
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("account_login"))
+    assert Registration.objects.get(pk=registration.pk).name == "王小明"
+
+
+def test_the_page_in_chinese(registration, owner):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(owner)
+    assert "修改我的信息" in client.get(reverse("events:my_tickets")).content.decode()
+    assert "修改我的信息" in client.get(details_url(registration)).content.decode()
+
+
+def test_my_tickets_shows_the_place_in_line(event, django_capture_on_commit_callbacks):
+    tier = TicketTierFactory(event=event, quota=1, name_en="Standard")
+    services.register_attendee(event=event, tier=tier, details=attendee())
+    other_tier = TicketTierFactory(event=event, quota=1, name_en="Student")
+    services.register_attendee(event=event, tier=other_tier, details=attendee())
+    people = [UserFactory() for _ in range(3)]
+    waiting = [
+        services.register_attendee(
+            event=event, tier=tier, user=person, details=attendee(email=person.email), join_waitlist=True
+        )
+        for person in people
+    ]
+    # Someone waiting for another tier is in another line.
+    services.register_attendee(event=event, tier=other_tier, details=attendee(), join_waitlist=True)
+    assert [w.status for w in waiting] == [RegistrationStatus.WAITLISTED] * 3
+    third = client_of(people[2]).get(reverse("events:my_tickets")).content.decode()
+    assert "You are number 3 in line." in third
+    services.cancel_registration(registration=waiting[0])
+    assert "You are number 2 in line." in client_of(people[2]).get(reverse("events:my_tickets")).content.decode()
+    assert "You are number 1 in line." in client_of(people[1]).get(reverse("events:my_tickets")).content.decode()
