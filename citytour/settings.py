@@ -194,6 +194,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Run `celery -A citytour beat` once (one process in the whole deployment) for these.
 CELERY_BEAT_SCHEDULE = {
     "day-before-reminders": {"task": "events.tasks.send_event_reminders", "schedule": crontab(minute=0, hour=10)},
+    # Reserving invite codes expire on their own: the seats they held go to those waiting within minutes.
+    "waiting-lists": {"task": "events.tasks.promote_waiting_lists", "schedule": crontab(minute="*/10")},
 }
 
 if REDIS_URL:

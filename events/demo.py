@@ -339,4 +339,4 @@ def seed_registrations(tour: Tour, logins: DemoLogins) -> None:
         notify=False,
         details=AttendeeDetails(name="李雷", email=attendee_user.email, company="开源社", privacy_accepted=True),
     )
-    logins.add("attendee with a ticket (My tickets)", attendee_user.email)
+    logins.add("attendee with a ticket and a place on a waiting list (My tickets)", attendee_user.email)

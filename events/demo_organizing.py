@@ -213,7 +213,39 @@ def seed_current_tour(logins: DemoLogins) -> Event:
         _held_with_registrations(beijing, count=86, checked_in=64)
     services.create_checklist(event=hangzhou)
     _work_through(hangzhou, done_before=today - dt.timedelta(days=3))
+    _workshop_with_waiting_list(hangzhou)
     return hangzhou
+
+
+def _workshop_with_waiting_list(event: Event) -> None:
+    """A small workshop tier that filled up at once, with a line behind it; the demo attendee is third in line
+    (“My tickets” shows the place, and the details they may still change before the event)."""
+    if event.tiers.filter(name="动手工作坊").exists():
+        return
+    workshop = TicketTier.objects.create(
+        event=event, name="动手工作坊", name_en="Hands-on workshop", quota=3, position=2
+    )
+    for n in range(5):
+        name, email = _person(700 + n)
+        services.register_attendee(
+            event=event,
+            tier=workshop,
+            render=False,
+            notify=False,
+            join_waitlist=True,
+            details=AttendeeDetails(name=name, email=email.replace("attendee", "hz"), privacy_accepted=True),
+        )
+    attendee = demo_user(f"attendee@{DEMO_DOMAIN}", first_name="李雷")
+    services.register_attendee(
+        event=event,
+        tier=workshop,
+        user=attendee,
+        notify=False,
+        join_waitlist=True,
+        details=AttendeeDetails(
+            name="李雷", email=attendee.email, company="开源社", job_role="工程师", privacy_accepted=True
+        ),
+    )
 
 
 def _city_in_preparation(tour: Tour, city: City) -> None:

@@ -322,16 +322,36 @@ def tickets_of(user) -> QuerySet:
 
 
 def place_in_line(registration: Registration) -> int:
-    """Where a waiting registration stands in its tier's line: 1 is promoted first when a seat frees up."""
-    return (
-        Registration.objects.filter(
-            event_id=registration.event_id, tier_id=registration.tier_id, status=RegistrationStatus.WAITLISTED
-        )
+    """Where a waiting registration stands: 1 is promoted first when a seat frees up. Ahead of it are those
+    waiting for its tier, and — when its tier has room and it waits for the event's capacity — those waiting
+    for the capacity in the other in-person tiers (the order ``promote_waiting_list`` follows)."""
+    ahead = (
+        Registration.objects.filter(event_id=registration.event_id, status=RegistrationStatus.WAITLISTED)
         .filter(
             Q(created_at__lt=registration.created_at) | Q(created_at=registration.created_at, pk__lt=registration.pk)
         )
-        .count()
-        + 1
+        .select_related("tier")
+    )
+    tier = registration.tier
+    if tier.attendance != Attendance.IN_PERSON:
+        return ahead.filter(tier_id=tier.pk).count() + 1
+    seated = dict(
+        Registration.objects.filter(
+            event_id=registration.event_id, status=RegistrationStatus.CONFIRMED, holds_reserved_seat=False
+        )
+        .values_list("tier_id")
+        .annotate(count=Count("id"))
+    )
+
+    def has_room(other) -> bool:
+        return other.quota is None or seated.get(other.pk, 0) < other.quota
+
+    waits_for_capacity = has_room(tier)
+    return 1 + sum(
+        1
+        for other in ahead
+        if other.tier_id == tier.pk
+        or (waits_for_capacity and other.tier.attendance == Attendance.IN_PERSON and has_room(other.tier))
     )
 
 

@@ -4,8 +4,8 @@ from smtplib import SMTPException
 from celery import shared_task
 from django.utils import timezone
 
-from . import emails
-from .models import Event, Registration, VolunteerApplication
+from . import emails, services
+from .models import Event, Registration, RegistrationStatus, VolunteerApplication
 from .posters import render_poster
 from .tickets import render_ticket as render_ticket_pdf
 
@@ -59,14 +59,21 @@ def send_registration_email(registration_id: int, kind: str) -> None:
 
 
 @shared_task
+def promote_waiting_lists() -> int:
+    """Seats that free up by themselves (a reserving invite code expiring) go to the people waiting."""
+    return services.promote_where_seats_may_have_freed()
+
+
+@shared_task
 def send_event_reminders() -> int:
     """The day-before reminder, once per registration however often the schedule runs."""
     sent = 0
     for registration in emails.registrations_due_a_reminder():
         # Claim the reminder first: a second run (or a second worker) finds it taken and skips it.
-        claimed = Registration.objects.filter(pk=registration.pk, reminder_sent_at__isnull=True).update(
-            reminder_sent_at=timezone.now()
-        )
+        # Confirmed still: someone who cancelled while this loop ran is not reminded.
+        claimed = Registration.objects.filter(
+            pk=registration.pk, reminder_sent_at__isnull=True, status=RegistrationStatus.CONFIRMED
+        ).update(reminder_sent_at=timezone.now())
         if not claimed:
             continue
         try:

@@ -107,6 +107,12 @@ class EventFactory(factory.django.DjangoModelFactory):
     status = EventStatus.PUBLISHED
 
 
+class UpcomingEventFactory(EventFactory):
+    """An event that has not begun: people waiting for it are still promoted, attendees may still cancel."""
+
+    start = factory.Sequence(lambda n: timezone.now().replace(microsecond=0) + dt.timedelta(days=30 + n))
+
+
 def tour_admin_of(tour, **kwargs):
     """A staff account that administers every city of the tour."""
     user = UserFactory(is_staff=True, **kwargs)

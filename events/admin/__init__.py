@@ -200,6 +200,12 @@ class VenueAdmin(OrganizerAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_event_count=models.Count("events", distinct=True))
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and "capacity" in form.changed_data:
+            # A larger venue seats more at its events that take their capacity from it: those waiting first.
+            services.promote_where_seats_may_have_freed(events=list(form.instance.events.all()))
+
     @admin.display(description=_("events"), ordering="_event_count")
     def event_count(self, obj):
         return obj._event_count

@@ -376,6 +376,17 @@ class InviteCodeAdmin(EventScopedAdmin):
         )
         obj.pk, obj.code = created.pk, created.code
 
+    # An unused reserving code that goes gives its seats back: to those waiting first.
+    def delete_model(self, request, obj):
+        event = obj.event
+        super().delete_model(request, obj)
+        services.promote_where_seats_may_have_freed(events=[event])
+
+    def delete_queryset(self, request, queryset):
+        events = list(Event.objects.filter(pk__in=queryset.values("event_id")))
+        super().delete_queryset(request, queryset)
+        services.promote_where_seats_may_have_freed(events=events)
+
     def get_queryset(self, request):
         active = ~Q(registrations__status=RegistrationStatus.CANCELLED)
         return (

@@ -22,6 +22,7 @@ from .registrations import (
     TicketState,
     TicketTier,
     TierVisibility,
+    typed_code,
 )
 from .tours import (
     ANNOUNCED_STATUSES,
@@ -63,6 +64,7 @@ __all__ = [
     "VolunteerRole",
     "VolunteerStatus",
     "CODE_ALPHABET",
+    "typed_code",
     "Attendance",
     "CheckInStaff",
     "InviteChannel",

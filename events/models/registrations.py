@@ -1,6 +1,7 @@
 """Registration: ticket tiers, invite codes, registrations with their tickets, and the people at the door."""
 
 import secrets
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from citytour.i18n import localized
 from citytour.models import CustomQuestion, NamedOption, validate_answers
 from citytour.storage import private_storage
 
-from .tours import Event, EventStatus, Tour
+from .tours import Event, Tour
 
 # Short codes to type at the door: no 0/O or 1/I/L to misread.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -26,6 +27,14 @@ def new_ticket_secret() -> str:
 
 def new_short_code(length: int = 8) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def typed_code(value: str) -> str:
+    """A code as someone typed or pasted it, made comparable: a Chinese input method's full-width letters and
+    digits become ordinary ones (NFKC), spaces and invisible characters (a zero-width space pasted from a chat)
+    go, letters are upper case."""
+    value = unicodedata.normalize("NFKC", value)
+    return "".join(ch for ch in value if not ch.isspace() and unicodedata.category(ch) != "Cf").upper()
 
 
 class Attendance(models.TextChoices):
@@ -94,6 +103,13 @@ class TicketTier(models.Model):
             errors["attendance"] = _("Give the event a livestream URL before opening online registration.")
         if self.sale_starts and self.sale_ends and self.sale_ends <= self.sale_starts:
             errors["sale_ends"] = _("The sale must end after it starts.")
+        if self.pk and "attendance" not in errors:
+            before = TicketTier.objects.filter(pk=self.pk).values_list("attendance", flat=True).first()
+            # Online people have no seat, in-person people do: switching would seat (or unseat) them all at once.
+            if before and before != self.attendance and self.registrations.exclude(status="cancelled").exists():
+                errors["attendance"] = _(
+                    "People have registered for this tier: it stays online or in person. Add a new tier instead."
+                )
         if errors:
             raise ValidationError(errors)
 
@@ -145,8 +161,16 @@ class InviteCode(models.Model):
         return self.code
 
     def clean(self):
+        # Kept as it is looked up: "vip 2024" typed by an organizer is the code VIP2024 attendees type.
+        self.code = typed_code(self.code or "")
+        if not self.code:
+            raise ValidationError({"code": _("A code needs at least one letter or digit.")})
         if self.tier_id and self.event_id and self.tier.event_id != self.event_id:
             raise ValidationError({"tier": _("This tier belongs to another event.")})
+
+    def save(self, *args, **kwargs):
+        self.code = typed_code(self.code or "")
+        super().save(*args, **kwargs)
 
 
 class ReferralChannel(NamedOption):
@@ -268,17 +292,10 @@ class Registration(models.Model):
     def is_active(self) -> bool:
         return self.status != RegistrationStatus.CANCELLED
 
-    def details_changeable(self, now=None) -> bool:
-        """Whether its owner may still change their details: an active registration, not used at the door, of
-        an event that has not started (nor been finished or cancelled)."""
-        now = now or timezone.now()
-        event = self.event
-        return (
-            self.is_active
-            and self.checked_in_at is None
-            and event.status in (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED)
-            and (event.start is None or event.start > now)
-        )
+    def changeable_by_owner(self, now=None) -> bool:
+        """Whether its owner may still change their details or cancel: an active registration, not used at the
+        door, of an event that has not begun (nor been finished or cancelled)."""
+        return self.is_active and self.checked_in_at is None and self.event.upcoming(now)
 
 
 class CheckInStaff(models.Model):

@@ -293,6 +293,13 @@ class Event(models.Model):
     def is_over(self) -> bool:
         return bool(self.end and self.end <= timezone.now())
 
+    def upcoming(self, now=None) -> bool:
+        """Announced (published, or with registration closed) and not begun: what attendees may still change
+        their plans for, and what a freed seat is still worth giving to someone waiting."""
+        return self.status in (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED) and (
+            self.start is None or self.start > (now or timezone.now())
+        )
+
     @property
     def local_date(self) -> dt.date | None:
         return timezone.localtime(self.start).date() if self.start else None

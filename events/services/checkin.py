@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Attendance, CheckInStaff, Event, Registration, RegistrationStatus
+from ..models import Attendance, CheckInStaff, Event, Registration, RegistrationStatus, typed_code
 from ..selectors import organizes_event
 
 
@@ -39,13 +39,18 @@ class CheckInResult:
         }
 
 
+def as_ticket_code(value: str) -> str:
+    """A ticket code as typed at the door (see ``typed_code``); dashes between its groups go too."""
+    return typed_code(value).replace("-", "")
+
+
 def _find(value: str) -> Registration | None:
     value = value.replace("\x00", "").strip()
     if not value:
         return None
     return (
         Registration.objects.select_related("tier", "event__city", "checked_in_by")
-        .filter(Q(ticket_secret=value) | Q(ticket_code=value.upper()))
+        .filter(Q(ticket_secret=value) | Q(ticket_code=as_ticket_code(value)))
         .first()
     )
 
@@ -95,7 +100,8 @@ def formats_time(value) -> str:
 
 def search_registrations(*, event: Event, query: str, limit: int = 20) -> list[Registration]:
     query = query.replace("\x00", "").strip()
-    if len(query) < 2:
+    # One Latin letter or digit matches too much to be useful; one Chinese character is a surname (王, 李).
+    if not query or (len(query) < 2 and query.isascii()):
         return []
     return list(
         Registration.objects.filter(event=event)
@@ -103,7 +109,7 @@ def search_registrations(*, event: Event, query: str, limit: int = 20) -> list[R
             Q(name__icontains=query)
             | Q(email__icontains=query)
             | Q(phone__contains=query)
-            | Q(ticket_code=query.upper())
+            | Q(ticket_code=as_ticket_code(query))
         )
         .select_related("tier")
         .order_by("name")[:limit]

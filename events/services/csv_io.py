@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -138,7 +139,9 @@ def _import_rows(event: Event, reader: csv.DictReader) -> list[Registration]:
     default_tier = event.tiers.order_by("position", "id").first()
     errors, created = [], []
     with transaction.atomic():
-        for line, raw in enumerate(reader, start=2):
+        for raw in reader:
+            # The row's first line in the file: blank lines are skipped, and a quoted cell may span lines.
+            line = reader.line_num - sum(len(LINE_BREAK.findall(value or "")) for value in _cells(raw))
             if None in raw:  # DictReader puts cells beyond the header under the key None
                 errors.append(RowError(line, raw.get("email", ""), _("This row has more cells than the header.")))
                 continue
@@ -162,6 +165,14 @@ def _import_rows(event: Event, reader: csv.DictReader) -> list[Registration]:
     return created
 
 
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _cells(raw: dict) -> list[str]:
+    cells = [value for key, value in raw.items() if key is not None]
+    return cells + list(raw.get(None) or [])
+
+
 def _import_row(event: Event, tier: TicketTier, row: dict) -> Registration:
     if not row.get("name"):
         raise ValidationError(_("The name is empty."))
@@ -177,4 +188,5 @@ def _import_row(event: Event, tier: TicketTier, row: dict) -> Registration:
         job_role=row.get("job_role", ""),
         privacy_accepted=True,
     )
-    return register_attendee(event=event, tier=tier, details=details, source="import")
+    # The organizers' own list: hidden tiers, closed sales and closed registration do not stop it; seats do.
+    return register_attendee(event=event, tier=tier, details=details, source="import", by_organizers=True)

@@ -26,6 +26,7 @@ from ..models import (
     TicketState,
     TicketTier,
     TierVisibility,
+    typed_code,
 )
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def _existing(event: Event, email: str, user) -> Registration | None:
 
 
 def _find_code(raw_code: str) -> InviteCode | None:
-    return InviteCode.objects.filter(code=raw_code.strip().upper()).first()
+    return InviteCode.objects.filter(code=typed_code(raw_code)).first()
 
 
 def _check_code(code: InviteCode | None, raw_code: str, event: Event, now, uses: int) -> None:
@@ -103,7 +104,7 @@ class ClaimState:
     confirmed_in_person: int  # in the whole event, every in-person tier
     confirmed_in_tier: int  # outside the seats that invite codes reserve
     reserved_for_codes: int  # seats that live reserving codes still hold (an expired code holds none)
-    someone_waiting: bool  # on this tier's waiting list
+    someone_waiting: bool  # ahead of this claim: on this tier's waiting list, or (in person) waiting for the capacity
     already_registered: bool  # the email or account has an active registration for the event
     code_uses: int  # active registrations made with the invite code
 
@@ -130,8 +131,15 @@ SELECT t.*, e.status AS event_status,
               WHERE ic.event_id = e.id AND ic.reserves_seats AND ct.attendance = %(in_person)s
                 AND (ic.expires_at IS NULL OR ic.expires_at > %(now)s)) c
     ) AS reserved_for_codes,
-    EXISTS (SELECT 1 FROM events_registration r
-             WHERE r.event_id = e.id AND r.tier_id = t.id AND r.status = %(waitlisted)s
+    EXISTS (SELECT 1 FROM events_registration r INNER JOIN events_tickettier wt ON wt.id = r.tier_id
+             WHERE r.event_id = e.id AND r.status = %(waitlisted)s
+               AND (wt.id = t.id
+                    -- in another in-person tier that has room: they wait for the event's capacity, as this claim
+                    OR (t.attendance = %(in_person)s AND wt.attendance = %(in_person)s
+                        AND (wt.quota IS NULL OR wt.quota > (
+                            SELECT COUNT(*) FROM events_registration q
+                             WHERE q.event_id = e.id AND q.tier_id = wt.id AND q.status = %(confirmed)s
+                               AND NOT q.holds_reserved_seat))))
     ) AS someone_waiting,
     (EXISTS (SELECT 1 FROM events_registration r
               WHERE r.event_id = e.id AND r.email = %(email)s AND r.status <> %(cancelled)s)
@@ -209,11 +217,14 @@ def register_attendee(
     source: str = "web",
     notify: bool = True,
     render: bool = True,
+    by_organizers: bool = False,
 ) -> Registration:
     """Register someone for an event, or put them on the tier's waiting list when they ask to.
 
     ``notify=False`` sends no confirmation email; ``render=False`` leaves the ticket to be rendered when its owner
-    first asks for it (for bulk imports).
+    first asks for it. ``by_organizers`` is for the lists organizers bring (a sponsor's guests, a partner
+    community's members): any tier, outside its sale window, and after registration has closed — but never past
+    a tier's seats or the event's capacity.
     """
     _check_lengths(details)
     # Looked up before the lock, which only protects its uses (counted under the lock): organizers edit codes
@@ -230,6 +241,7 @@ def register_attendee(
         source=source,
         notify=notify,
         render=render,
+        by_organizers=by_organizers,
     )
     try:
         return _claim(**claim, waiting_first=True)
@@ -259,7 +271,19 @@ class _WaitingListFirst(Exception):
 
 
 def _claim(
-    *, event, wanted_tier, code, raw_code, details, user, join_waitlist, source, notify, render, waiting_first
+    *,
+    event,
+    wanted_tier,
+    code,
+    raw_code,
+    details,
+    user,
+    join_waitlist,
+    source,
+    notify,
+    render,
+    by_organizers,
+    waiting_first,
 ) -> Registration:
     try:
         # No savepoint around the insert: a unique-constraint error ends the whole transaction, which has
@@ -269,7 +293,10 @@ def _claim(
             now = timezone.now()
             # Everything the checks below need, in one statement: the lock is held until the commit.
             tier, state = _claim_state(event, wanted_tier, now, email=details.email, user=user, code=code)
-            if state.event_status != EventStatus.PUBLISHED:
+            open_to = (
+                (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED) if by_organizers else (EventStatus.PUBLISHED,)
+            )
+            if state.event_status not in open_to:
                 raise RegistrationError(_("Registration for this event is closed."), code="closed")
             if not details.privacy_accepted:
                 raise RegistrationError(_("Please accept the privacy note to register."), code="privacy")
@@ -283,9 +310,9 @@ def _claim(
                 raise TicketTier.DoesNotExist("TicketTier matching query does not exist.")
             if tier.event_id != event.id:
                 raise RegistrationError(_("This ticket tier belongs to another event."), code="other_event")
-            if tier.visibility == TierVisibility.INVITE_ONLY and code is None:
+            if tier.visibility == TierVisibility.INVITE_ONLY and code is None and not by_organizers:
                 raise RegistrationError(_("This ticket needs an invite code."), code="needs_code")
-            if code is None and not tier.on_sale(now):
+            if code is None and not by_organizers and not tier.on_sale(now):
                 raise RegistrationError(_outside_window(tier, now), code="not_on_sale")
 
             status = RegistrationStatus.CONFIRMED
@@ -412,7 +439,7 @@ def change_own_details(*, registration: Registration, details: AttendeeDetails) 
     }
     # Read and written under a row lock, so that a cancellation or a check-in at this moment is seen here.
     current = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
-    if not current.details_changeable():
+    if not current.changeable_by_owner():
         raise RegistrationError(_("This registration can no longer be changed."), code="not_changeable")
     changed = [name for name, value in values.items() if getattr(current, name) != value]
     if not changed:
@@ -427,7 +454,10 @@ def change_own_details(*, registration: Registration, details: AttendeeDetails) 
 
 
 def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> list[Registration]:
-    """Give freed seats to the people first in line. Call inside the transaction that holds the event lock."""
+    """Give freed seats to the people first in line. Call inside the transaction that holds the event lock.
+    Once the event has begun (or is finished or cancelled) a freed seat is no use to anyone: nobody is promoted."""
+    if not event.upcoming():
+        return []
     promoted = []
     now = timezone.now()
     waiting = Registration.objects.filter(event=event, status=RegistrationStatus.WAITLISTED).select_related(
@@ -449,12 +479,18 @@ def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> lis
 
 
 @transaction.atomic
-def cancel_registration(*, registration: Registration) -> Registration:
-    """The seat goes back to the tier, and to the first person waiting for it."""
+def cancel_registration(*, registration: Registration, by_owner: bool = False) -> Registration:
+    """The seat goes back to the tier, and to the first person waiting for it. Its owner (``by_owner``) cancels
+    only before the event begins; organizers at any time."""
     event = _lock_event(registration.event)
     registration = Registration.objects.select_related("tier").get(pk=registration.pk)
     if registration.status == RegistrationStatus.CANCELLED:
         return registration
+    if by_owner and not event.upcoming():
+        raise RegistrationError(
+            _("The registration can no longer be cancelled: the event has begun, is over or was called off."),
+            code="begun",
+        )
     # Conditional, like the check-in's own UPDATE: a ticket used at the door at this moment is not cancelled.
     cancelled = Registration.objects.filter(pk=registration.pk, checked_in_at__isnull=True).update(
         status=RegistrationStatus.CANCELLED, cancelled_at=timezone.now()
@@ -559,10 +595,26 @@ def check_code_change(code: InviteCode) -> None:
 def save_invite_code(*, code: InviteCode) -> InviteCode:
     """Save an organizer's change to an existing code (who it is for, when it expires), checked under the
     event's lock so that no registration takes a seat the code is about to hold again."""
-    _lock_event(code.event)
+    event = _lock_event(code.event)
     check_code_change(code)
     code.save()
+    # A shorter expiry or fewer uses gives seats back: to those waiting first.
+    promote_waiting_list(event=event)
     return code
+
+
+def promote_where_seats_may_have_freed(*, events=None) -> int:
+    """Promote people waiting at upcoming events (all of them, or ``events``) whose seats may have freed without
+    a change that promotes by itself: a reserving code that expired or was deleted, a venue made larger. Each
+    event in a transaction of its own. Returns how many were promoted."""
+    now = timezone.now()
+    waiting = Event.objects.filter(
+        status__in=[EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED],
+        registrations__status=RegistrationStatus.WAITLISTED,
+    ).filter(Q(start__isnull=True) | Q(start__gt=now))
+    if events is not None:
+        waiting = waiting.filter(pk__in=[event.pk for event in events])
+    return sum(len(promote_after_change(event=event)) for event in waiting.distinct())
 
 
 def registration_figures(event: Event) -> dict:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import services
-from ..models import Event
+from ..models import Attendance, Event, RegistrationStatus
 
 
 def _event_for_door(request, tour_slug, event_slug) -> Event:
@@ -27,6 +27,9 @@ def checkin_page(request, tour_slug, event_slug):
         "checkIn": _("Check in"),
         "noCamera": _("No camera is available; type the code instead."),
         "failed": _("The request failed; check the connection and try again."),
+        "signedOut": _("You are signed out, or may no longer check people in here. Reload the page and sign in."),
+        "reload": _("Reload the page"),
+        "noMatch": _("No registration matches."),
     }
     return render(
         request,
@@ -58,7 +61,9 @@ def checkin_search(request, tour_slug, event_slug):
                     "code": r.ticket_code,
                     "phone": _masked(r.phone),
                     "status": r.get_status_display(),
-                    "active": r.status == "confirmed",
+                    "can_check_in": r.status == RegistrationStatus.CONFIRMED
+                    and r.tier.attendance == Attendance.IN_PERSON
+                    and not r.checked_in_at,
                     "checked_in_at": timezone.localtime(r.checked_in_at).strftime("%H:%M") if r.checked_in_at else "",
                 }
                 for r in matches

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..forms import AttendeeDetailsForm, RegistrationForm
-from ..models import PUBLIC_STATUSES, Event, EventStatus, Registration, TicketState
+from ..models import PUBLIC_STATUSES, Event, EventStatus, Registration, RegistrationStatus, TicketState
 from ..selectors import place_in_line, public_tiers, tickets_of
 
 
@@ -73,7 +73,25 @@ def my_tickets(request):
             services.request_ticket(registration=registration)
         if registration.status == "waitlisted":
             registration.place_in_line = place_in_line(registration)
-    return render(request, "events/my_tickets.html", {"registrations": registrations})
+    # While a ticket is being prepared the page reloads itself, less and less often, and stops after some
+    # two and a half minutes (a worker that is down would otherwise reload a phone's page for ever).
+    pending = any(
+        r.status == "confirmed" and r.tier.attendance != "online" and r.ticket_state == TicketState.PENDING
+        for r in registrations
+    )
+    try:
+        reloads = min(max(int(request.GET.get("reloads", 0)), 0), RELOADS)
+    except ValueError:
+        reloads = 0
+    context = {
+        "registrations": registrations,
+        "reload_in": 5 * 2**reloads if pending and reloads < RELOADS else None,
+        "next_reload": reloads + 1,
+    }
+    return render(request, "events/my_tickets.html", context)
+
+
+RELOADS = 5
 
 
 def _own_registration(request, pk) -> Registration:
@@ -84,6 +102,12 @@ def _own_registration(request, pk) -> Registration:
 @login_required
 def ticket_pdf(request, pk):
     registration = _own_registration(request, pk)
+    if registration.status == RegistrationStatus.CANCELLED:
+        messages.error(request, _("This registration was cancelled; its ticket is no longer valid."))
+        return redirect("events:my_tickets")
+    if registration.status != RegistrationStatus.CONFIRMED:
+        messages.info(request, _("You are on the waiting list: there is no ticket yet."))
+        return redirect("events:my_tickets")
     if registration.ticket_state != TicketState.READY or not registration.ticket_pdf:
         messages.info(request, _("Your ticket is being prepared. It will be ready in a moment."))
         return redirect("events:my_tickets")
@@ -97,7 +121,7 @@ def ticket_pdf(request, pk):
 def change_details(request, pk):
     """The attendee corrects their own name, company, job role, phone or answers before the event."""
     registration = _own_registration(request, pk)
-    if not registration.details_changeable():
+    if not registration.changeable_by_owner():
         messages.error(request, _("This registration can no longer be changed."))
         return redirect("events:my_tickets")
     form = AttendeeDetailsForm(request.POST or None, registration=registration)
@@ -123,7 +147,7 @@ def change_details(request, pk):
 def cancel(request, pk):
     registration = _own_registration(request, pk)
     try:
-        services.cancel_registration(registration=registration)
+        services.cancel_registration(registration=registration, by_owner=True)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -16,6 +16,7 @@ from tests.factories import (
     EventFactory,
     ShiftFactory,
     TicketTierFactory,
+    UpcomingEventFactory,
     VolunteerFactory,
     attendee,
 )
@@ -107,7 +108,7 @@ def test_the_same_person_registering_twice_at_once_gets_one_registration():
 
 
 def test_a_waiting_list_promotion_racing_new_registrations_never_oversells():
-    tier = TicketTierFactory(event=EventFactory(capacity=200, venue__capacity=200), quota=5)
+    tier = TicketTierFactory(event=UpcomingEventFactory(capacity=200, venue__capacity=200), quota=5)
     seated = [services.register_attendee(event=tier.event, tier=tier, details=attendee()) for _ in range(5)]
     first_in_line = services.register_attendee(event=tier.event, tier=tier, details=attendee(), join_waitlist=True)
 
@@ -124,7 +125,7 @@ def test_a_waiting_list_promotion_racing_new_registrations_never_oversells():
 
 
 def test_a_check_in_racing_a_cancellation_ends_one_way_or_the_other():
-    tier = TicketTierFactory(event=EventFactory(capacity=200, venue__capacity=200), quota=1)
+    tier = TicketTierFactory(event=UpcomingEventFactory(capacity=200, venue__capacity=200), quota=1)
     registration = services.register_attendee(event=tier.event, tier=tier, details=attendee())
     waiting = services.register_attendee(event=tier.event, tier=tier, details=attendee(), join_waitlist=True)
 

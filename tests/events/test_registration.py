@@ -18,7 +18,7 @@ from events.models import (
     TicketState,
     TierVisibility,
 )
-from tests.factories import EventFactory, TicketTierFactory, UserFactory, attendee
+from tests.factories import EventFactory, TicketTierFactory, UpcomingEventFactory, UserFactory, attendee
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def refusal(**kwargs) -> tuple[str, list[str]]:
 @pytest.fixture
 def tier():
     return TicketTierFactory(
-        event=EventFactory(capacity=100, venue__capacity=100), quota=3, name="普通票", name_en="Standard"
+        event=UpcomingEventFactory(capacity=100, venue__capacity=100), quota=3, name="普通票", name_en="Standard"
     )
 
 

@@ -18,6 +18,7 @@ from tests.factories import (
     CityTeamMemberFactory,
     EventFactory,
     TicketTierFactory,
+    UpcomingEventFactory,
     UserFactory,
     attendee,
 )
@@ -90,7 +91,7 @@ def test_the_tier_choices_of_an_invite_code_stay_within_the_organizers_events():
 
 
 def test_a_raised_quota_in_the_admin_seats_the_waiting_list_before_newcomers():
-    event = EventFactory(capacity=100, venue__capacity=100)
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100)
     tier = TicketTierFactory(event=event, quota=1)
     services.register_attendee(event=event, tier=tier, details=attendee())
     waiting = services.register_attendee(event=event, tier=tier, details=attendee(), join_waitlist=True)
@@ -105,7 +106,7 @@ def test_a_raised_quota_in_the_admin_seats_the_waiting_list_before_newcomers():
 
 
 def test_seats_freed_beyond_the_waiting_list_go_to_the_newcomer_once_those_waiting_are_seated():
-    event = EventFactory(capacity=100, venue__capacity=100)
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100)
     tier = TicketTierFactory(event=event, quota=1)
     services.register_attendee(event=event, tier=tier, details=attendee())
     waiting = services.register_attendee(event=event, tier=tier, details=attendee(), join_waitlist=True)
@@ -118,7 +119,7 @@ def test_seats_freed_beyond_the_waiting_list_go_to_the_newcomer_once_those_waiti
 
 
 def test_newcomers_do_not_jump_the_queue():
-    event = EventFactory(capacity=100, venue__capacity=100)
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100)
     tier = TicketTierFactory(event=event, quota=1)
     first = services.register_attendee(event=event, tier=tier, details=attendee())
     waiting = services.register_attendee(event=event, tier=tier, details=attendee(), join_waitlist=True)

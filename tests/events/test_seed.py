@@ -19,7 +19,7 @@ from events.models import (
     Tour,
     VolunteerApplication,
 )
-from events.selectors import agenda_warnings, city_kpis
+from events.selectors import agenda_warnings, city_kpis, place_in_line
 from events.services import registration_figures
 from speakers.models import Review, Submission
 from sponsors.models import FulfilmentItem, Partnership, Sponsorship
@@ -98,7 +98,7 @@ def test_seed_demo_loads_the_tour_and_running_it_twice_changes_nothing(capsys):
     assert FulfilmentItem.objects.filter(sponsorship__tour=tour).count() == 18
     assert InviteCode.objects.filter(channel="sponsor", sponsorship__isnull=False).count() == 6
     assert Partnership.objects.filter(tour=tour).count() == 4
-    ticket = Registration.objects.get(email="attendee@demo.citytour.cn")
+    ticket = Registration.objects.get(event__tour=tour, email="attendee@demo.citytour.cn")
     assert (ticket.status, ticket.event) == ("confirmed", guangzhou)
 
 
@@ -123,6 +123,10 @@ def test_the_demo_has_volunteers_a_checklist_targets_and_a_tour_of_this_year():
     assert beijing.status == "finished" and beijing.start < timezone.now() < hangzhou.start
     assert hangzhou.status == "published" and date_warnings(hangzhou.local_date) == []
     assert VolunteerApplication.objects.filter(event=hangzhou, user__email="volunteer@demo.citytour.cn").exists()
+    # The demo attendee waits for the full workshop of the coming event: third in line, details still changeable.
+    waiting = Registration.objects.get(event=hangzhou, email="attendee@demo.citytour.cn")
+    assert (waiting.status, waiting.tier.name, place_in_line(waiting)) == ("waitlisted", "动手工作坊", 3)
+    assert waiting.changeable_by_owner()
     tasks = ChecklistTask.objects.filter(event=hangzhou)
     assert tasks.filter(status="done").exists() and tasks.filter(status="todo").exists()
     # Early in January the Beijing event may fall in the year before; its KPIs are those of its own year.

@@ -17,6 +17,7 @@ from tests.factories import (
     CityTeamMemberFactory,
     EventFactory,
     TicketTierFactory,
+    UpcomingEventFactory,
     UserFactory,
     attendee,
     shanghai,
@@ -319,7 +320,8 @@ def test_a_ticket_that_could_not_be_queued_says_so_and_the_organizers_render_it_
     assert "王芳" in PdfReader(io.BytesIO(pdf_of(registration))).pages[0].extract_text()
 
 
-def test_only_superusers_delete_registrations_and_the_freed_seat_goes_to_the_waiting_list(event):
+def test_only_superusers_delete_registrations_and_the_freed_seat_goes_to_the_waiting_list():
+    event = UpcomingEventFactory()
     tier = TicketTierFactory(event=event, quota=1)
     taken = services.register_attendee(event=event, tier=tier, details=attendee())
     waiting = services.register_attendee(event=event, tier=tier, details=attendee(), join_waitlist=True)

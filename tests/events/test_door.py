@@ -1,0 +1,216 @@
+"""At the door and on “My tickets”: codes as people really type them, search, a ticket that is no longer valid,
+a page that stops reloading, and the organizers' own lists coming in by CSV."""
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from events import services
+from events.models import CheckInStaff, Event, EventStatus, InviteCode, Registration, TicketState, TierVisibility
+from events.tasks import send_event_reminders
+from tests.factories import (
+    CityTeamMemberFactory,
+    TicketTierFactory,
+    UpcomingEventFactory,
+    UserFactory,
+    attendee,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def client_of(user, language="en") -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    return client
+
+
+def full_width(text: str) -> str:
+    """As a Chinese input method in full-width mode types it."""
+    return "".join(chr(ord(ch) + 0xFEE0) for ch in text)
+
+
+@pytest.fixture
+def event():
+    return UpcomingEventFactory(capacity=100, venue__capacity=100, livestream_url="https://live.example.org/sz")
+
+
+@pytest.fixture
+def helper(event):
+    user = UserFactory()
+    CheckInStaff.objects.create(event=event, user=user)
+    return user
+
+
+def scan(client, event, value) -> dict:
+    return client.post(reverse("events:checkin_scan", args=[event.tour.slug, event.slug]), {"code": value}).json()
+
+
+def search(client, event, query) -> list[dict]:
+    url = reverse("events:checkin_search", args=[event.tour.slug, event.slug])
+    return client.get(url, {"q": query}).json()["results"]
+
+
+@pytest.mark.parametrize("typed", ["full width", "grouped", "dashed", "lower case"])
+def test_a_ticket_code_is_found_however_it_is_typed(event, helper, typed):
+    registration = services.register_attendee(event=event, tier=TicketTierFactory(event=event), details=attendee())
+    code = registration.ticket_code
+    value = {
+        "full width": full_width(code),
+        "grouped": f"{code[:4]} {code[4:]}",
+        "dashed": f"{code[:4]}-{code[4:]}",
+        "lower case": code.lower(),
+    }[typed]
+    answer = scan(client_of(helper), event, value)
+    assert (answer["ok"], answer["name"]) == (True, "张三")
+
+
+def test_an_invite_code_is_found_however_it_is_typed_or_pasted(event):
+    tier = TicketTierFactory(event=event, visibility=TierVisibility.INVITE_ONLY)
+    [code] = services.create_invite_codes(event=event, tier=tier, channel="partner", count=1, max_uses=3)
+    for typed in (full_width(code.code), f"\u200b{code.code}\u200b", f" {code.code.lower()} "):
+        registration = services.register_attendee(event=event, tier=None, details=attendee(), invite_code=typed)
+        assert registration.invite_code == code
+    # An organizer's own spelling of a code is kept as attendees will type it.
+    code.code = "vip 2024"
+    code.full_clean()
+    code.save()
+    assert InviteCode.objects.get(pk=code.pk).code == "VIP2024"
+
+
+def test_search_takes_one_chinese_character_but_not_one_letter(event, helper):
+    tier = TicketTierFactory(event=event)
+    services.register_attendee(event=event, tier=tier, details=attendee("王小明"))
+    client = client_of(helper)
+    assert [row["name"] for row in search(client, event, "王")] == ["王小明"]
+    assert search(client, event, "a") == []
+
+
+def test_search_offers_a_check_in_only_where_one_can_happen(event, helper):
+    seated = TicketTierFactory(event=event, quota=1)
+    online = TicketTierFactory(event=event, attendance="online", quota=None)
+    services.register_attendee(event=event, tier=seated, details=attendee("李一"))
+    services.register_attendee(event=event, tier=online, details=attendee("李二"))
+    services.register_attendee(event=event, tier=seated, details=attendee("李三"), join_waitlist=True)
+    used = services.register_attendee(event=event, tier=TicketTierFactory(event=event), details=attendee("李四"))
+    Registration.objects.filter(pk=used.pk).update(checked_in_at=timezone.now())
+    rows = {row["name"]: row["can_check_in"] for row in search(client_of(helper), event, "李")}
+    assert rows == {"李一": True, "李二": False, "李三": False, "李四": False}
+
+
+def test_the_check_in_page_in_chinese_counts_who_came_not_who_reported_for_duty(event, helper):
+    html = client_of(helper, "zh-hans").get(reverse("events:checkin", args=[event.tour.slug, event.slug]))
+    text = html.content.decode()
+    assert text.count("已到场") == 2 and "已到岗" not in text
+    texts = json.loads(re.search(r'<script id="checkin-texts" type="application/json">(.*?)</script>', text)[1])
+    assert texts["signedOut"] == "你已退出登录，或已没有这场活动的签到权限。请刷新页面并重新登录。"
+    assert texts["noMatch"] == "没有匹配的报名。"
+
+
+@pytest.mark.parametrize(
+    "state, message",
+    [
+        ("cancelled", "This registration was cancelled; its ticket is no longer valid."),
+        ("waitlisted", "You are on the waiting list: there is no ticket yet."),
+    ],
+)
+def test_no_ticket_download_for_a_cancelled_or_waiting_registration(
+    event, state, message, django_capture_on_commit_callbacks
+):
+    owner = UserFactory()
+    tier = TicketTierFactory(event=event, quota=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(
+            event=event, tier=tier, user=owner, details=attendee(email=owner.email)
+        )
+    assert Registration.objects.get(pk=registration.pk).ticket_state == TicketState.READY
+    Registration.objects.filter(pk=registration.pk).update(status=state)
+    response = client_of(owner).get(reverse("events:ticket_pdf", args=[registration.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("events:my_tickets")
+    assert [str(m) for m in response.wsgi_request._messages] == [message]
+
+
+def test_my_tickets_reloads_less_and_less_often_and_then_stops(event):
+    owner = UserFactory()
+    services.register_attendee(
+        event=event, tier=TicketTierFactory(event=event), user=owner, details=attendee(email=owner.email)
+    )
+    client = client_of(owner)
+    pages = [client.get(reverse("events:my_tickets"), {"reloads": n}).content.decode() for n in range(6)]
+    for n, delay in enumerate([5, 10, 20, 40, 80]):
+        assert f'<meta http-equiv="refresh" content="{delay};url=?reloads={n + 1}">' in pages[n]
+        assert "This page refreshes by itself." in pages[n]
+    assert 'http-equiv="refresh"' not in pages[5]
+    assert "Your ticket is taking longer than usual." in pages[5]
+    assert 'content="5;url=?reloads=1"' in client.get(reverse("events:my_tickets"), {"reloads": "x"}).content.decode()
+
+
+def upload(content: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile("list.csv", content.encode("utf-8"), content_type="text/csv")
+
+
+def import_url(event) -> str:
+    return reverse("admin:events_event_import", args=[event.pk])
+
+
+@pytest.mark.parametrize("situation", ["invite-only tier", "sale ended", "registration closed"])
+def test_the_organizers_own_list_comes_in_where_the_public_cannot_register(event, situation):
+    tier = TicketTierFactory(event=event, name="嘉宾票", quota=2)
+    if situation == "invite-only tier":
+        tier.visibility = TierVisibility.INVITE_ONLY
+    elif situation == "sale ended":
+        tier.sale_ends = timezone.now() - dt.timedelta(days=1)
+    tier.save()
+    if situation == "registration closed":
+        Event.objects.filter(pk=event.pk).update(status=EventStatus.REGISTRATION_CLOSED)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    response = client_of(organizer).post(
+        import_url(event), {"file": upload("name,email,tier\n赵敏,zhao@example.org,嘉宾票\n")}
+    )
+    assert response.status_code == 302
+    assert list(Registration.objects.values_list("name", "status", "source")) == [("赵敏", "confirmed", "import")]
+
+
+def test_the_organizers_own_list_still_stops_at_the_seats(event):
+    TicketTierFactory(event=event, name="嘉宾票", name_en="", quota=1, visibility=TierVisibility.INVITE_ONLY)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    response = client_of(organizer).post(
+        import_url(event),
+        {"file": upload("name,email,tier\n赵敏,zhao@example.org,嘉宾票\n周芷若,zhou@example.org,嘉宾票\n")},
+    )
+    assert response.status_code == 200
+    assert [(e.line, e.message) for e in response.context["errors"]] == [
+        (3, "“嘉宾票” is sold out. You can join the waiting list.")
+    ]
+    assert Registration.objects.count() == 0
+
+
+def test_an_import_error_names_the_line_where_its_row_begins(event):
+    TicketTierFactory(event=event, name="普通票", quota=10)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    csv_text = (
+        'name,email,company\n\n张伟,zhang@example.org,"星河\n数据"\n王五,not-an-email,\n\r\n,empty@example.org,\n'
+    )
+    response = client_of(organizer).post(import_url(event), {"file": upload(csv_text)})
+    assert [(e.line, e.email) for e in response.context["errors"]] == [(5, "not-an-email"), (7, "empty@example.org")]
+
+
+def test_a_postponed_event_reminds_its_attendees_again_the_day_before_the_new_date(event):
+    tomorrow = timezone.localtime() + dt.timedelta(days=1)
+    Event.objects.filter(pk=event.pk).update(
+        start=tomorrow.replace(hour=13, minute=30), end=tomorrow.replace(hour=17, minute=30)
+    )
+    event.refresh_from_db()
+    services.register_attendee(event=event, tier=TicketTierFactory(event=event), details=attendee())
+    assert send_event_reminders() == 1
+    # Postponed by a week after the reminder went out: the day before the new date, it goes again.
+    event.start += dt.timedelta(days=7)
+    event.end += dt.timedelta(days=7)
+    services.save_event(event=event)
+    assert Registration.objects.get().reminder_sent_at is None
