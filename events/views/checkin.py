@@ -96,4 +96,6 @@ def checkin_stats(request, tour_slug, event_slug):
 
 def _masked(phone: str) -> str:
     """Enough of the phone number to tell two people apart, not enough to copy it."""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else phone
+    if len(phone) >= 11:  # a mobile number: its network prefix and last four digits
+        return phone[:3] + "****" + phone[-4:]
+    return "****" + phone[-4:] if len(phone) > 4 else "****"

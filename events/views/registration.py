@@ -31,7 +31,9 @@ def register(request, tour_slug, event_slug):
     initial = {"name": request.user.get_full_name(), "invite_code": request.GET.get("code", "")}
     form = RegistrationForm(request.POST or None, event=event, tiers=tiers, initial=initial)
     offer_waitlist = False
-    if request.method == "POST" and form.is_valid():
+    # Open while published and until the event ends (people register at the door while it runs).
+    is_open = event.status == EventStatus.PUBLISHED and not event.is_over
+    if request.method == "POST" and is_open and form.is_valid():
         try:
             services.register_attendee(
                 event=event,
@@ -58,7 +60,7 @@ def register(request, tour_slug, event_slug):
             "tour": event.tour,
             "form": form,
             "offer_waitlist": offer_waitlist,
-            "open": event.status == EventStatus.PUBLISHED,
+            "open": is_open,
         },
     )
 

@@ -1,7 +1,7 @@
 import pytest
 
 from events.models import CheckInStaff, Registration
-from tests.factories import PASSWORD, EventFactory, TicketTierFactory, UserFactory
+from tests.factories import PASSWORD, TicketTierFactory, UpcomingEventFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +15,7 @@ def log_in(page, live_server, user):
 
 
 def test_an_attendee_registers_downloads_the_ticket_and_a_volunteer_checks_them_in(browser, live_server):
-    event = EventFactory(title="城市开源行·深圳站", slug="shenzhen", tour__slug="tour2024")
+    event = UpcomingEventFactory(title="城市开源行·深圳站", slug="shenzhen", tour__slug="tour2024")
     TicketTierFactory(event=event, name="普通票", name_en="", quota=100)
     attendee = UserFactory(email="li.lei@example.org")
     volunteer = UserFactory(email="volunteer@example.org")

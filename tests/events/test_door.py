@@ -151,6 +151,37 @@ def test_my_tickets_reloads_less_and_less_often_and_then_stops(event):
     assert 'content="5;url=?reloads=1"' in client.get(reverse("events:my_tickets"), {"reloads": "x"}).content.decode()
 
 
+def test_registration_closes_when_the_event_ends(event):
+    user = UserFactory()
+    tier = TicketTierFactory(event=event)
+    Event.objects.filter(pk=event.pk).update(
+        start=timezone.now() - dt.timedelta(hours=5), end=timezone.now() - dt.timedelta(hours=1)
+    )
+    client = client_of(user)
+    assert (
+        reverse("events:register", args=[event.tour.slug, event.slug])
+        not in client.get(event.get_absolute_url()).content.decode()
+    )
+    data = {"tier": tier.pk, "name": "迟到", "phone": "13800000000", "privacy": "on"}
+    response = client.post(reverse("events:register", args=[event.tour.slug, event.slug]), data)
+    assert response.status_code == 200 and "Registration for this event is closed." in response.content.decode()
+    assert not Registration.objects.exists()
+    # While it runs, people still register at the door.
+    Event.objects.filter(pk=event.pk).update(end=timezone.now() + dt.timedelta(hours=1))
+    assert client.post(reverse("events:register", args=[event.tour.slug, event.slug]), data).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "phone, shown", [("13812345678", "138****5678"), ("87654321", "****4321"), ("1234", "****"), ("", "****")]
+)
+def test_search_shows_too_little_of_a_phone_number_to_copy_it(event, helper, phone, shown):
+    services.register_attendee(
+        event=event, tier=TicketTierFactory(event=event), details=attendee("韩梅梅", phone=phone)
+    )
+    [row] = search(client_of(helper), event, "韩梅梅")
+    assert row["phone"] == shown
+
+
 def upload(content: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("list.csv", content.encode("utf-8"), content_type="text/csv")
 

@@ -131,7 +131,7 @@ def test_newcomers_do_not_jump_the_queue():
 
 
 def test_an_invite_code_alone_registers_for_its_tier():
-    event = EventFactory()
+    event = UpcomingEventFactory()
     vip = TicketTierFactory(event=event, visibility=TierVisibility.INVITE_ONLY, name="VIP")
     [code] = services.create_invite_codes(event=event, tier=vip, channel="sponsor", count=1)
     user = UserFactory()
