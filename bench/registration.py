@@ -197,15 +197,19 @@ def setup_data(total_users: int, seats: int):
     SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
     from events.models import EventStatus, TicketTier
-    from tests.factories import EventFactory
+    from tests.factories import UpcomingEventFactory  # registration is open until an event ends
 
-    big = EventFactory(
+    big = UpcomingEventFactory(
         capacity=100_000, venue__capacity=100_000, status=EventStatus.PUBLISHED, slug="big", tour__slug="bench"
     )
     big_tier = TicketTier.objects.create(event=big, name="普通票", quota=100_000)
-    race = EventFactory(tour=big.tour, capacity=1000, venue__capacity=1000, status=EventStatus.PUBLISHED, slug="race")
+    race = UpcomingEventFactory(
+        tour=big.tour, capacity=1000, venue__capacity=1000, status=EventStatus.PUBLISHED, slug="race"
+    )
     race_tier = TicketTier.objects.create(event=race, name="最后几张", quota=seats)
-    warmup = EventFactory(tour=big.tour, capacity=1000, venue__capacity=1000, status=EventStatus.PUBLISHED, slug="warm")
+    warmup = UpcomingEventFactory(
+        tour=big.tour, capacity=1000, venue__capacity=1000, status=EventStatus.PUBLISHED, slug="warm"
+    )
     warmup_tier = TicketTier.objects.create(event=warmup, name="普通票", quota=1000)
     User = get_user_model()
     users = User.objects.bulk_create(
@@ -390,6 +394,12 @@ def main():
             redis.Redis.from_url(args.redis).delete(queue)
         drop_database(args.postgres, name)
 
+    if ok != reg_count or registered_big != reg_count or sold == 0:
+        # Figures of refused requests would measure the wrong thing: say so, and fail.
+        sys.exit(
+            f"the registrations did not go through: {ok} of {reg_count} redirected, {registered_big} rows, "
+            f"{sold} sold in the race"
+        )
     tasks = f"tasks queued on Redis ({queue})" if use_redis else "tasks run in the web process (no Redis)"
     layout = f"{args.workers} sync workers" if args.threads == 1 else f"{args.workers} workers × {args.threads} threads"
     print(f"server: gunicorn, {layout}, PostgreSQL; {tasks}")
