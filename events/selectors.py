@@ -322,37 +322,52 @@ def tickets_of(user) -> QuerySet:
 
 
 def place_in_line(registration: Registration) -> int:
-    """Where a waiting registration stands: 1 is promoted first when a seat frees up. Ahead of it are those
-    waiting for its tier, and — when its tier has room and it waits for the event's capacity — those waiting
-    for the capacity in the other in-person tiers (the order ``promote_waiting_list`` follows)."""
-    ahead = (
-        Registration.objects.filter(event_id=registration.event_id, status=RegistrationStatus.WAITLISTED)
-        .filter(
-            Q(created_at__lt=registration.created_at) | Q(created_at=registration.created_at, pk__lt=registration.pk)
-        )
+    """Where a waiting registration stands: 1 is promoted first when a seat frees up."""
+    return places_in_line([registration])[registration.pk]
+
+
+def places_in_line(registrations) -> dict[int, int]:
+    """The place in line of each waiting registration given, in two queries however many there are. Ahead of one
+    are those waiting for its tier, and — when its tier has room, so that it waits for the event's capacity —
+    those waiting for the capacity in the other in-person tiers: the order ``promote_waiting_list`` follows."""
+    mine = [r for r in registrations if r.status == RegistrationStatus.WAITLISTED]
+    if not mine:
+        return {}
+    events = {r.event_id for r in mine}
+    lines = list(
+        Registration.objects.filter(event_id__in=events, status=RegistrationStatus.WAITLISTED)
         .select_related("tier")
+        .order_by("created_at", "id")
     )
-    tier = registration.tier
-    if tier.attendance != Attendance.IN_PERSON:
-        return ahead.filter(tier_id=tier.pk).count() + 1
     seated = dict(
-        Registration.objects.filter(
-            event_id=registration.event_id, status=RegistrationStatus.CONFIRMED, holds_reserved_seat=False
-        )
+        Registration.objects.filter(event_id__in=events, status=RegistrationStatus.CONFIRMED, holds_reserved_seat=False)
         .values_list("tier_id")
         .annotate(count=Count("id"))
     )
 
-    def has_room(other) -> bool:
-        return other.quota is None or seated.get(other.pk, 0) < other.quota
+    def has_room(tier) -> bool:
+        return tier.quota is None or seated.get(tier.pk, 0) < tier.quota
 
-    waits_for_capacity = has_room(tier)
-    return 1 + sum(
-        1
-        for other in ahead
-        if other.tier_id == tier.pk
-        or (waits_for_capacity and other.tier.attendance == Attendance.IN_PERSON and has_room(other.tier))
-    )
+    def competes(other, tier) -> bool:
+        if other.tier_id == tier.pk:
+            return True
+        return (
+            tier.attendance == Attendance.IN_PERSON
+            and has_room(tier)
+            and other.tier.attendance == Attendance.IN_PERSON
+            and has_room(other.tier)
+        )
+
+    places = {}
+    for registration in mine:
+        ahead = 0
+        for other in lines:
+            if other.pk == registration.pk:
+                break
+            if other.event_id == registration.event_id and competes(other, registration.tier):
+                ahead += 1
+        places[registration.pk] = ahead + 1
+    return places
 
 
 def task_owner_choices(event: Event) -> QuerySet:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..forms import AttendeeDetailsForm, RegistrationForm
 from ..models import PUBLIC_STATUSES, Event, EventStatus, Registration, RegistrationStatus, TicketState
-from ..selectors import place_in_line, public_tiers, tickets_of
+from ..selectors import places_in_line, public_tiers, tickets_of
 
 
 @login_required
@@ -73,8 +73,9 @@ def my_tickets(request):
         # failed (the organizers retry it from the admin) rather than retried on every refresh.
         if registration.status == "confirmed" and registration.ticket_state == TicketState.NONE:
             services.request_ticket(registration=registration)
-        if registration.status == "waitlisted":
-            registration.place_in_line = place_in_line(registration)
+    places = places_in_line(registrations)
+    for registration in registrations:
+        registration.place_in_line = places.get(registration.pk)
     # While a ticket is being prepared the page reloads itself, less and less often, and stops after some
     # two and a half minutes (a worker that is down would otherwise reload a phone's page for ever).
     pending = any(

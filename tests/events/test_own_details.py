@@ -3,7 +3,9 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -184,3 +186,25 @@ def test_my_tickets_shows_the_place_in_line(event, django_capture_on_commit_call
     services.cancel_registration(registration=waiting[0])
     assert "You are number 2 in line." in client_of(people[2]).get(reverse("events:my_tickets")).content.decode()
     assert "You are number 1 in line." in client_of(people[1]).get(reverse("events:my_tickets")).content.decode()
+
+
+def test_my_tickets_query_count_does_not_grow_with_registrations(owner, django_assert_num_queries):
+    def register(n):
+        event = EventFactory(
+            start=timezone.now() + dt.timedelta(days=10 + n), end=timezone.now() + dt.timedelta(days=10 + n, hours=4)
+        )
+        tier = TicketTierFactory(event=event, quota=1)
+        services.register_attendee(event=event, tier=tier, details=attendee())
+        services.register_attendee(
+            event=event, tier=tier, user=owner, details=attendee(email=owner.email), join_waitlist=True
+        )
+
+    client = client_of(owner)
+    register(0)
+    with CaptureQueriesContext(connection) as one:
+        assert "You are number 1 in line." in client.get(reverse("events:my_tickets")).content.decode()
+    register(1)
+    register(2)
+    with django_assert_num_queries(len(one.captured_queries)):
+        html = client.get(reverse("events:my_tickets")).content.decode()
+    assert html.count("You are number 1 in line.") == 3
