@@ -327,9 +327,10 @@ def place_in_line(registration: Registration) -> int:
 
 
 def places_in_line(registrations) -> dict[int, int]:
-    """The place in line of each waiting registration given, in two queries however many there are. Ahead of one
-    are those waiting for its tier, and — when its tier has room, so that it waits for the event's capacity —
-    those waiting for the capacity in the other in-person tiers: the order ``promote_waiting_list`` follows."""
+    """The place in line of each waiting registration given, in two queries however many there are. Ahead of an
+    in-person one are the older ones waiting for its tier, and those waiting in other in-person tiers that have
+    room — they wait for the event's capacity, and any seat that frees up frees capacity too, which
+    ``promote_waiting_list`` gives to the oldest it fits."""
     mine = [r for r in registrations if r.status == RegistrationStatus.WAITLISTED]
     if not mine:
         return {}
@@ -353,7 +354,6 @@ def places_in_line(registrations) -> dict[int, int]:
             return True
         return (
             tier.attendance == Attendance.IN_PERSON
-            and has_room(tier)
             and other.tier.attendance == Attendance.IN_PERSON
             and has_room(other.tier)
         )

@@ -58,7 +58,8 @@ def save_event(*, event: Event) -> Event:
     event._stored_status = event.status
     if previous is not None and previous.local_date and previous.local_date != event.local_date:
         redate_checklist(event=event, previous_day=previous.local_date)
-        # A reminder sent for the old day says nothing of the new one: the day before the new one, it goes again.
+    if previous is not None and previous.start and previous.start != event.start:
+        # A reminder sent for the old time says nothing of the new one: the day before the new one, it goes again.
         event.registrations.exclude(reminder_sent_at=None).update(reminder_sent_at=None)
     if needs_poster:
         request_poster(event=event)

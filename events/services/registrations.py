@@ -317,7 +317,10 @@ def _claim(
 
             status = RegistrationStatus.CONFIRMED
             shortage = _has_seat(tier, state, code)
-            if not shortage and not (code and code.reserves_seats) and state.someone_waiting:
+            # Those waiting go first while the event lies ahead; once it has begun, a free seat is for whoever is
+            # at the door (nobody is promoted any more, see promote_waiting_list).
+            waiting_first_applies = state.someone_waiting and (event.start is None or event.start > now)
+            if not shortage and not (code and code.reserves_seats) and waiting_first_applies:
                 if waiting_first:
                     raise _WaitingListFirst
                 shortage = "sold_out"  # the people in line go first
@@ -438,7 +441,9 @@ def change_own_details(*, registration: Registration, details: AttendeeDetails) 
         "answers": details.answers,
     }
     # Read and written under a row lock, so that a cancellation or a check-in at this moment is seen here.
-    current = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
+    # Only the registration's row (of="self"): the event's is locked by cancellations and promotions, which take
+    # it first; taking both here in the other order could deadlock with them.
+    current = Registration.objects.select_for_update(of=("self",)).select_related("event").get(pk=registration.pk)
     if not current.changeable_by_owner():
         raise RegistrationError(_("This registration can no longer be changed."), code="not_changeable")
     changed = [name for name, value in values.items() if getattr(current, name) != value]
@@ -455,7 +460,8 @@ def change_own_details(*, registration: Registration, details: AttendeeDetails) 
 
 def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> list[Registration]:
     """Give freed seats to the people first in line. Call inside the transaction that holds the event lock.
-    Once the event has begun (or is finished or cancelled) a freed seat is no use to anyone: nobody is promoted."""
+    Once the event has begun (or is finished or cancelled) nobody is promoted: a seat freed then goes to whoever
+    registers at the door, not to someone waiting who may not be there."""
     if not event.upcoming():
         return []
     promoted = []
@@ -465,9 +471,19 @@ def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> lis
     )
     if tier is not None:
         waiting = waiting.filter(tier=tier)
+    # Promoting only ever takes seats, so a tier found full stays full for the rest of the line (and a full event
+    # for every in-person tier): one count per tier, not one per person waiting, while the lock is held.
+    full_tiers, event_full = set(), False
     for registration in waiting.order_by("created_at", "id"):
+        reserving = bool(registration.invite_code and registration.invite_code.reserves_seats)
+        in_person = registration.tier.attendance == Attendance.IN_PERSON
+        if not reserving and (registration.tier_id in full_tiers or (event_full and in_person)):
+            continue
         _tier, state = _claim_state(event, registration.tier_id, now)
-        if _has_seat(registration.tier, state, registration.invite_code):
+        shortage = _has_seat(registration.tier, state, registration.invite_code)
+        if shortage:
+            full_tiers.add(registration.tier_id)
+            event_full = event_full or shortage == "capacity"
             continue
         registration.status = RegistrationStatus.CONFIRMED
         registration.holds_reserved_seat = bool(registration.invite_code and registration.invite_code.reserves_seats)
@@ -598,7 +614,7 @@ def save_invite_code(*, code: InviteCode) -> InviteCode:
     event = _lock_event(code.event)
     check_code_change(code)
     code.save()
-    # A shorter expiry or fewer uses gives seats back: to those waiting first.
+    # An earlier expiry gives seats back: to those waiting first.
     promote_waiting_list(event=event)
     return code
 

@@ -4,14 +4,13 @@
   "use strict";
   const form = document.getElementById("checkin-form");
   const input = document.getElementById("code");
-  const submit = form.querySelector("button[type=submit]");
   const cameraButton = document.getElementById("camera-button");
   const result = document.getElementById("result");
   const matches = document.getElementById("matches");
   const video = document.getElementById("camera");
   const texts = JSON.parse(document.getElementById("checkin-texts").textContent);
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
-  const inFlight = new Set();  // codes sent and not answered yet
+  const inFlight = new Set();  // codes sent and not answered yet (each is sent once; other codes go meanwhile)
   const answered = new Map();  // code → when its answer came: a double tap right after it sends nothing more
   const inView = new Map();    // code → when the camera last saw it
 
@@ -49,12 +48,19 @@
     return response.json();
   }
 
-  async function checkIn(value, ifUnknown) {
+  // A request the door's network does not answer within a few seconds is given up, and the helper told so.
+  function withTimeout(url, options) {
+    const controller = new AbortController();
+    const timer = setTimeout(function () { controller.abort(); }, 8000);
+    return fetch(url, { ...options, signal: controller.signal }).finally(function () { clearTimeout(timer); });
+  }
+
+  async function checkIn(value, ifUnknown, typed) {
     if (inFlight.has(value) || Date.now() - (answered.get(value) || 0) < 2000) return;
     inFlight.add(value);
-    submit.disabled = true;
+    let failed = false;
     try {
-      const response = await fetch(form.dataset.scanUrl, {
+      const response = await withTimeout(form.dataset.scanUrl, {
         method: "POST", body: new URLSearchParams({ code: value }), headers: { "X-CSRFToken": csrf },
         credentials: "same-origin",
       });
@@ -63,13 +69,16 @@
       if (answer.unknown && ifUnknown) ifUnknown();
       refreshCounts();
     } catch (error) {
+      failed = true;
       show({ ok: false, message: texts.failed });
     } finally {
-      answered.set(value, Date.now());
       inFlight.delete(value);
-      submit.disabled = inFlight.size > 0;
-      input.focus();
-      input.select();
+      if (!failed) answered.set(value, Date.now());  // a failure may be retried at once
+      // Ready for the next code, unless the helper has begun typing it meanwhile (or scans with the camera).
+      if (typed && input.value.trim() === typed) {
+        input.focus();
+        input.select();
+      }
     }
   }
 
@@ -78,7 +87,7 @@
     matches.replaceChildren();
     let data;
     try {
-      const response = await fetch(form.dataset.searchUrl + "?q=" + encodeURIComponent(query), { credentials: "same-origin" });
+      const response = await withTimeout(form.dataset.searchUrl + "?q=" + encodeURIComponent(query), { credentials: "same-origin" });
       const answer = await answerOf(response);
       if (!answer.results) { show(answer); return; }
       data = answer;
@@ -100,7 +109,11 @@
         const button = document.createElement("button");
         button.type = "button";
         button.textContent = texts.checkIn;
-        button.addEventListener("click", function () { matches.replaceChildren(); checkIn(row.code); });
+        button.addEventListener("click", function () {
+          matches.replaceChildren();
+          input.focus();  // the button goes away: the box keeps the phone's keyboard for the next code
+          checkIn(row.code, null, input.value.trim());
+        });
         item.append(button);
       }
       return item;
@@ -121,7 +134,7 @@
     const code = asCode(value);
     if (/^[2-9A-HJKMNP-Za-hjkmnp-z]{8}$/.test(code) || /^[A-Za-z0-9_-]{30,}$/.test(value)) {
       matches.replaceChildren();
-      checkIn(/^[A-Za-z0-9_-]{30,}$/.test(value) ? value : code, function () { search(value, true); });
+      checkIn(/^[A-Za-z0-9_-]{30,}$/.test(value) ? value : code, function () { search(value, true); }, value);
     } else {
       search(value);
     }

@@ -135,3 +135,23 @@ def test_a_search_that_finds_nobody_says_so_and_a_check_in_from_the_results_keep
     page.locator("#result.info").wait_for()
     assert page.locator("#result").inner_text() == "没有匹配的报名。"
     assert page.locator("#result.ok").count() == 0
+
+
+def test_on_a_slow_network_the_next_person_is_served_and_what_is_typed_is_kept(door):
+    page, _context, registration, _posts, open_page = door
+    open_page()
+    held, searches = [], []
+    page.route("**/scan", lambda route: held.append(route))  # the door's network: the answer is on its way
+    page.on("request", lambda request: searches.append(request.url) if "/search" in request.url else None)
+    box = page.get_by_label(BOX)
+    box.fill(registration.ticket_code)
+    box.press("Enter")
+    page.wait_for_timeout(300)
+    box.fill("李雷")  # the next person in the queue gives their name meanwhile
+    box.press("Enter")
+    page.locator("#matches li").wait_for()
+    assert len(searches) == 1 and len(held) == 1
+    box.fill("TRRR")  # and the helper begins typing another code
+    held[0].continue_()
+    page.locator("#result.ok").wait_for()
+    assert box.input_value() == "TRRR" and checked_in(registration)

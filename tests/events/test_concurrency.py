@@ -3,7 +3,9 @@
 import datetime as dt
 import threading
 
+import psycopg
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
@@ -175,3 +177,44 @@ def test_a_registration_holds_the_event_lock_for_one_read_and_the_insert():
     locking = next(i for i, query in enumerate(captured.captured_queries) if "FOR UPDATE" in query["sql"])
     # Up to the commit: after it, with no broker, the ticket is rendered in this process.
     assert statements[locking : statements.index("COMMIT", locking) + 1] == ["SELECT", "SELECT", "INSERT", "COMMIT"]
+
+
+def test_an_attendee_saving_their_details_while_the_organizers_promote_does_not_deadlock():
+    """Cancellations and promotions lock the event, then write registrations; a change of one's own details
+    locks only the registration, so the two never wait for each other in a circle."""
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100)
+    tier = TicketTierFactory(event=event, quota=1)
+    services.register_attendee(event=event, tier=tier, details=attendee())
+    waiting = services.register_attendee(event=event, tier=tier, details=attendee("王五"), join_waitlist=True)
+    database = settings.DATABASES["default"]
+    organizers = psycopg.connect(
+        host=database["HOST"],
+        port=database["PORT"] or 5432,
+        user=database["USER"],
+        dbname=connection.settings_dict["NAME"],
+    )
+    outcome = {}
+
+    def change_own_details():
+        try:
+            services.change_own_details(registration=waiting, details=attendee("王五", waiting.email, phone="139"))
+            outcome["attendee"] = "saved"
+        except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
+            outcome["attendee"] = repr(error)
+        finally:
+            connections.close_all()
+
+    try:
+        # The organizers' side, as cancel_registration takes its locks: the event first ...
+        organizers.execute("SELECT 1 FROM events_event WHERE id = %s FOR UPDATE", [event.pk])
+        attendee_thread = threading.Thread(target=change_own_details)
+        attendee_thread.start()
+        attendee_thread.join(timeout=1.5)  # it finishes at once unless it waits for the event's lock
+        # ... then the registration (a promotion).
+        organizers.execute("UPDATE events_registration SET status = 'confirmed' WHERE id = %s", [waiting.pk])
+        organizers.commit()
+    finally:
+        organizers.close()
+    attendee_thread.join(timeout=30)
+    assert outcome == {"attendee": "saved"}
+    assert Registration.objects.values_list("phone", "status").get(pk=waiting.pk) == ("139", "confirmed")

@@ -176,11 +176,16 @@ def test_the_place_in_line_counts_those_ahead_for_the_same_seats(full_venue):
     behind_on_a = services.register_attendee(event=event, tier=a, details=attendee(), join_waitlist=True)
     # All three wait for the event's capacity: one line, in the order they joined it.
     assert [place_in_line(r) for r in (first, behind_on_b, behind_on_a)] == [1, 2, 3]
-    # Tier B fills up: its people now wait for tier B, and are no longer ahead of anyone on tier A.
+    # Tier B fills up: its people now wait for tier B, and are no longer ahead of anyone on tier A; but a seat
+    # freed on tier B frees capacity too, which goes to the first on tier A (who waits for the capacity).
     TicketTier.objects.filter(pk=b.pk).update(quota=1)
     behind_on_b.refresh_from_db()
     behind_on_a.refresh_from_db()
-    assert [place_in_line(r) for r in (first, behind_on_b, behind_on_a)] == [1, 1, 2]
+    assert [place_in_line(r) for r in (first, behind_on_b, behind_on_a)] == [1, 2, 2]
+    services.cancel_registration(registration=Registration.objects.get(event=event, tier=b, status="confirmed"))
+    assert (status(first), status(behind_on_b), status(behind_on_a)) == ("confirmed", "waitlisted", "waitlisted")
+    # Tier B has room again: both wait for the capacity now, in the order they joined.
+    assert [place_in_line(r) for r in (behind_on_b, behind_on_a)] == [1, 2]
 
 
 def test_a_tier_with_registrations_cannot_switch_between_online_and_in_person():
@@ -197,3 +202,34 @@ def test_a_tier_with_registrations_cannot_switch_between_online_and_in_person():
     empty = TicketTierFactory(event=event, attendance="online", quota=None)
     empty.attendance, empty.quota = "in_person", 1
     empty.full_clean()  # nobody registered yet: it may change
+
+
+def test_once_the_event_has_begun_a_freed_seat_goes_to_whoever_registers_at_the_door():
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100)
+    tier = TicketTierFactory(event=event, quota=1, name_en="Standard")
+    owner = UserFactory()
+    taken = services.register_attendee(event=event, tier=tier, details=attendee())
+    waiting = services.register_attendee(
+        event=event, tier=tier, user=owner, details=attendee(email=owner.email), join_waitlist=True
+    )
+    Event.objects.filter(pk=event.pk).update(
+        start=timezone.now() - dt.timedelta(minutes=10), end=timezone.now() + dt.timedelta(hours=3)
+    )
+    event.refresh_from_db()
+    services.cancel_registration(registration=taken)  # a no-show, by the organizers
+    walk_up = services.register_attendee(event=event, tier=tier, details=attendee("现场"))
+    assert (walk_up.status, status(waiting)) == (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+    html = admin_client(owner).get(reverse("events:my_tickets")).content.decode()
+    assert "The event has begun: the waiting list has closed." in html and "in line" not in html
+
+
+def test_a_long_line_behind_a_full_event_is_counted_once_per_tier(django_assert_max_num_queries):
+    event = UpcomingEventFactory(capacity=2, venue__capacity=100)
+    tiers = [TicketTierFactory(event=event, quota=10) for _ in range(2)]
+    for tier in tiers:
+        services.register_attendee(event=event, tier=tier, details=attendee())
+    for n in range(30):
+        services.register_attendee(event=event, tier=tiers[n % 2], details=attendee(), join_waitlist=True)
+    # The lock, the line, one count (the event is full, for both tiers): not one count per person waiting.
+    with django_assert_max_num_queries(6):
+        assert services.promote_after_change(event=event) == []
