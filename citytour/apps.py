@@ -8,6 +8,9 @@ class CityTourConfig(AppConfig):
     verbose_name = _("citytour")
     default = True
 
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the deployment checks
+
 
 class CityTourAdminConfig(admin_apps.AdminConfig):
     default = False

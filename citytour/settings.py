@@ -193,7 +193,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Run `celery -A citytour beat` once (one process in the whole deployment) for these.
 CELERY_BEAT_SCHEDULE = {
-    "day-before-reminders": {"task": "events.tasks.send_event_reminders", "schedule": crontab(minute=0, hour=10)},
+    # From 10:00 the day before, every hour until 23:00: a reminder the mail server refused goes at the next run.
+    "day-before-reminders": {
+        "task": "events.tasks.send_event_reminders",
+        "schedule": crontab(minute=0, hour="10-23"),
+    },
     # Reserving invite codes expire on their own: the seats they held go to those waiting within minutes.
     "waiting-lists": {"task": "events.tasks.promote_waiting_lists", "schedule": crontab(minute="*/10")},
 }

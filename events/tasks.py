@@ -49,12 +49,26 @@ def prepare_registration(registration_id: int, render: bool, email_kind: str) ->
         send_registration_email.delay(registration_id, email_kind)
 
 
-@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5, ignore_result=True)
+# A mail server that refuses for a while (a rate limit during a registration rush, a relay restarting) is tried
+# again for about three hours: one minute, then twice as long each time, at most half an hour.
+EMAIL_RETRIES = dict(autoretry_for=(SMTPException, OSError), retry_backoff=60, retry_backoff_max=1800, max_retries=10)
+
+# Which registration status each email still fits when it is about to leave.
+EMAIL_FITS = {
+    "confirmed": RegistrationStatus.CONFIRMED,
+    "promoted": RegistrationStatus.CONFIRMED,
+    "reminder": RegistrationStatus.CONFIRMED,
+    "waitlisted": RegistrationStatus.WAITLISTED,
+}
+
+
+@shared_task(**EMAIL_RETRIES, ignore_result=True)
 def send_registration_email(registration_id: int, kind: str) -> None:
     registration = (
         Registration.objects.select_related("event__tour", "event__venue", "tier").filter(pk=registration_id).first()
     )
-    if registration is not None:
+    # Gone, or changed since (cancelled before its confirmation left, promoted before "you are waiting" did).
+    if registration is not None and registration.status == EMAIL_FITS.get(kind, registration.status):
         emails.send_registration_email(registration, kind)
 
 
@@ -66,28 +80,41 @@ def promote_waiting_lists() -> int:
 
 @shared_task
 def send_event_reminders() -> int:
-    """The day-before reminder, once per registration however often the schedule runs."""
-    sent = 0
-    for registration in emails.registrations_due_a_reminder():
-        # Claim the reminder first: a second run (or a second worker) finds it taken and skips it.
-        # Confirmed still: someone who cancelled while this loop ran is not reminded.
-        claimed = Registration.objects.filter(
-            pk=registration.pk, reminder_sent_at__isnull=True, status=RegistrationStatus.CONFIRMED
-        ).update(reminder_sent_at=timezone.now())
-        if not claimed:
-            continue
+    """Queue the day-before reminders, one task each: a slow or refusing address holds up nobody else, and a
+    reminder that could not be sent is queued again by the next hourly run of the day. Returns how many."""
+    queued = 0
+    for registration_id in emails.registrations_due_a_reminder().values_list("pk", flat=True):
         try:
-            emails.send_registration_email(registration, "reminder")
-        except (SMTPException, OSError):
-            # Give the claim back so that the next run tries again, and go on with the others.
-            logger.exception("reminder for registration %s failed", registration.pk)
-            Registration.objects.filter(pk=registration.pk).update(reminder_sent_at=None)
+            send_reminder.delay(registration_id)
+        except Exception:
+            # Not queued (or, run in this process, not sent): the next run tries again.
+            logger.exception("reminder for registration %s not sent", registration_id)
             continue
-        sent += 1
-    return sent
+        queued += 1
+    return queued
 
 
-@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=True, max_retries=5)
+@shared_task(**EMAIL_RETRIES, ignore_result=True)
+def send_reminder(registration_id: int) -> bool:
+    """One reminder, once: claimed by a conditional update before it is sent (a second run, a second worker or
+    a redelivery finds it taken), given back if the mail server refuses it, so that a retry sends it."""
+    claimed = Registration.objects.filter(
+        pk=registration_id, reminder_sent_at__isnull=True, status=RegistrationStatus.CONFIRMED
+    ).update(reminder_sent_at=timezone.now())
+    if not claimed:
+        return False
+    registration = Registration.objects.select_related("event__tour", "event__venue", "event__city", "tier").get(
+        pk=registration_id
+    )
+    try:
+        emails.send_registration_email(registration, "reminder")
+    except Exception:
+        Registration.objects.filter(pk=registration_id).update(reminder_sent_at=None)
+        raise
+    return True
+
+
+@shared_task(**EMAIL_RETRIES)
 def send_volunteer_email(application_id: int, kind: str) -> None:
     application = VolunteerApplication.objects.select_related("event__tour", "user").filter(pk=application_id).first()
     if application is not None and application.status == kind:

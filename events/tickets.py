@@ -2,10 +2,13 @@
 code holding the ticket's secret."""
 
 import io
+import logging
+import math
 
 import qrcode
 from django.conf import settings
 from django.utils import formats, timezone, translation
+from PIL import UnidentifiedImageError
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A6
 from reportlab.lib.units import mm
@@ -17,6 +20,8 @@ from citytour.storage import store_rendered_file
 from sponsors.selectors import ticket_sponsors
 
 from .models import Registration, TicketState
+
+logger = logging.getLogger(__name__)
 
 BAND = colors.HexColor("#162e60")
 ACCENT = colors.HexColor("#b3182f")
@@ -39,6 +44,31 @@ def _fit(pdf, text: str, font: str, size: float, width: float) -> float:
     return size
 
 
+def _lines(pdf, text: str, font: str, size: float, smallest: float, width: float, most: int) -> tuple[float, list]:
+    """``text`` at the largest size down to ``smallest`` at which it fits on one line of ``width``; longer, at
+    ``smallest`` on up to ``most`` lines, broken between characters (Chinese has no spaces to break at; Latin
+    words are kept whole where they can be), the last one ending in "…" if even that is not enough."""
+    size = max(_fit(pdf, text, font, size, width), smallest)
+    if pdf.stringWidth(text, font, size) <= width:
+        return size, [text]
+    lines, rest = [], text
+    while rest and len(lines) < most:
+        cut = len(rest)
+        while cut > 1 and pdf.stringWidth(rest[:cut], font, size) > width:
+            cut -= 1
+        space = rest.rfind(" ", 0, cut)
+        if cut < len(rest) and space > cut // 2 and rest[cut - 1].isascii() and rest[cut].isascii():
+            cut = space + 1  # a Latin word is not split
+        lines.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        last = lines[-1]
+        while last and pdf.stringWidth(last + "…", font, size) > width:
+            last = last[:-1]
+        lines[-1] = last + "…"
+    return size, lines
+
+
 def draw_ticket(registration: Registration) -> bytes:
     font = register_reportlab_font()
     event, tier, venue = registration.event, registration.tier, registration.event.venue
@@ -49,6 +79,9 @@ def draw_ticket(registration: Registration) -> bytes:
     pdf.setAuthor("citytour")
     margin = 8 * mm
     inner = width - 2 * margin
+    sponsors = ticket_sponsors(event)
+    # A name or company too long for one line takes two, unless the sponsors' row needs that room.
+    most = 1 if sponsors else 2
     with translation.override(registration.language or settings.LANGUAGE_CODE):
         pdf.setFillColor(BAND)
         pdf.rect(0, height - 24 * mm, width, 24 * mm, stroke=0, fill=1)
@@ -74,25 +107,32 @@ def draw_ticket(registration: Registration) -> bytes:
             pdf.drawString(margin, y, when)
             y -= 5 * mm
         if venue:
-            for line in (venue.name, venue.address):
-                pdf.setFont(font, _fit(pdf, line, font, 8, inner))
-                pdf.drawString(margin, y, line)
-                y -= 4.5 * mm
-        y -= 3 * mm
+            for text, most in ((venue.name, 1), (venue.address, 2)):
+                size, lines = _lines(pdf, text, font, 8, 7, inner, most)
+                pdf.setFont(font, size)
+                for line in lines:
+                    pdf.drawString(margin, y, line)
+                    y -= size * 0.45 * mm + 1.2 * mm
+        y -= 2 * mm
         pdf.setStrokeColor(ACCENT)
         pdf.line(margin, y, width - margin, y)
-        y -= 9 * mm
-        pdf.setFont(font, _fit(pdf, registration.name, font, 18, inner))
-        pdf.drawString(margin, y, registration.name)
+        size, lines = _lines(pdf, registration.name, font, 18, 11, inner, most)
+        pdf.setFont(font, size)
+        for line in lines:
+            y -= size * 0.4 * mm + 1.5 * mm
+            pdf.drawString(margin, y, line)
         y -= 5.5 * mm
         if registration.company:
-            pdf.setFont(font, _fit(pdf, registration.company, font, 9, inner))
-            pdf.drawString(margin, y, registration.company)
-            y -= 5 * mm
+            size, lines = _lines(pdf, registration.company, font, 9, 7, inner, most)
+            pdf.setFont(font, size)
+            for line in lines:
+                pdf.drawString(margin, y, line)
+                y -= size * 0.45 * mm + 1 * mm
+            y -= 1 * mm
         pdf.setFont(font, 9)
         pdf.drawString(margin, y, tier.display_name)
 
-        _draw_sponsor_logos(pdf, ticket_sponsors(event), margin, 58 * mm, inner, font)
+        _draw_sponsor_logos(pdf, sponsors, margin, 58 * mm, inner, font)
 
         qr_size = 42 * mm
         pdf.drawImage(_qr_image(registration.ticket_secret), (width - qr_size) / 2, 14 * mm, qr_size, qr_size)
@@ -105,19 +145,41 @@ def draw_ticket(registration: Registration) -> bytes:
     return buffer.getvalue()
 
 
+# Up to this many logos share a row; more go on a second (and third) row of smaller ones.
+LOGOS_PER_ROW = 7
+
+
 def _draw_sponsor_logos(pdf, sponsors, x: float, y: float, width: float, font: str) -> None:
-    """The logos of the sponsors whose tier puts them on the ticket, in a row (as many as fit)."""
-    if not sponsors:
+    """The logos of every sponsor whose tier puts them on the ticket, in rows within 8 mm of height. A logo whose
+    file is missing or unreadable is left out (and logged): it never costs anyone their ticket."""
+    logos = []
+    for sponsor in sponsors:
+        try:
+            with sponsor.logo_web.open("rb") as logo:
+                logos.append(ImageReader(io.BytesIO(logo.read())))
+        except (OSError, ValueError, UnidentifiedImageError):
+            logger.warning("the logo of sponsor %s could not be read for a ticket", sponsor.pk, exc_info=True)
+    if not logos:
         return
     pdf.setFont(font, 6)
     pdf.setFillColor(INK)
     pdf.drawString(x, y + 9 * mm, "赞助 · Sponsors")
-    slot = min(width / len(sponsors), 24 * mm)
-    for index, sponsor in enumerate(sponsors[: int(width // (12 * mm))]):
-        with sponsor.logo_web.open("rb") as logo:
-            reader = ImageReader(io.BytesIO(logo.read()))
+    rows = math.ceil(len(logos) / LOGOS_PER_ROW)
+    per_row = math.ceil(len(logos) / rows)
+    slot = min(width / per_row, 24 * mm)
+    height = (8 * mm - (rows - 1) * 1 * mm) / rows
+    for index, reader in enumerate(logos):
+        row, column = divmod(index, per_row)
+        top = y + 8 * mm - row * (height + 1 * mm)
         pdf.drawImage(
-            reader, x + index * slot, y, slot - 2 * mm, 8 * mm, preserveAspectRatio=True, mask="auto", anchor="sw"
+            reader,
+            x + column * slot,
+            top - height,
+            slot - 2 * mm,
+            height,
+            preserveAspectRatio=True,
+            mask="auto",
+            anchor="sw",
         )
 
 
@@ -130,6 +192,25 @@ def render_ticket(*, registration: Registration) -> None:
         return
     # The secret is not in the file name: file names show up in logs and browser histories.
     name = f"tickets/{registration.event.tour.slug}/{registration.ticket_code}.pdf"
+    drawn = _ticket_details(registration)
+
+    def still_wanted(current: Registration) -> bool:
+        # Cancelled meanwhile (no ticket any more), or changed meanwhile (the render that change asked for stores
+        # the right one; this one, finishing later, must not overwrite it with the old details).
+        return current.has_door_ticket and _ticket_details(current) == drawn
+
     store_rendered_file(
-        Registration, registration.pk, "ticket_pdf", name, data, ticket_state=TicketState.READY, ticket_error=""
+        Registration,
+        registration.pk,
+        "ticket_pdf",
+        name,
+        data,
+        still_wanted=still_wanted,
+        ticket_state=TicketState.READY,
+        ticket_error="",
     )
+
+
+def _ticket_details(registration: Registration) -> tuple:
+    """What the ticket shows of the registration's own row."""
+    return registration.name, registration.company, registration.tier_id, registration.ticket_secret

@@ -23,8 +23,10 @@ from ..models import (
     Event,
     EventStatus,
     PosterState,
+    Registration,
     Room,
     Slot,
+    TicketTier,
     Tour,
     Venue,
     VenuePhoto,
@@ -205,6 +207,9 @@ class VenueAdmin(OrganizerAdmin):
         if change and "capacity" in form.changed_data:
             # A larger venue seats more at its events that take their capacity from it: those waiting first.
             services.promote_where_seats_may_have_freed(events=list(form.instance.events.all()))
+        if change and {"name", "name_en", "address"} & set(form.changed_data):
+            # Printed on the tickets of its events.
+            services.request_tickets(registrations=Registration.objects.filter(event__venue=form.instance))
 
     @admin.display(description=_("events"), ordering="_event_count")
     def event_count(self, obj):
@@ -386,6 +391,15 @@ class EventAdmin(EventRegistrationMixin, EventVolunteersMixin, EventChecklistMix
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        renamed = [
+            tier_form.instance.pk
+            for formset in formsets
+            if formset.model is TicketTier
+            for tier_form in formset.forms
+            if tier_form.instance.pk and {"name", "name_en"} & set(tier_form.changed_data)
+        ]
+        if renamed:  # a tier's name is printed on its tickets
+            services.request_tickets(registrations=Registration.objects.filter(tier_id__in=renamed))
         # A raised quota or capacity gives its seats to the people waiting, before anyone new takes them.
         for registration in services.promote_after_change(event=form.instance):
             self.message_user(

@@ -225,15 +225,10 @@ class RegistrationAdmin(EventScopedAdmin):
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
     def delete_model(self, request, obj):
-        event = obj.event
-        super().delete_model(request, obj)
-        services.promote_after_change(event=event)
+        services.delete_registrations(registrations=[obj])
 
     def delete_queryset(self, request, queryset):
-        events = list(Event.objects.filter(pk__in=queryset.values("event_id")))
-        super().delete_queryset(request, queryset)
-        for event in events:
-            services.promote_after_change(event=event)
+        services.delete_registrations(registrations=queryset.select_related("event"))
 
     def save_model(self, request, obj, form, change):
         services.save_registration(registration=obj, changed=form.changed_data)

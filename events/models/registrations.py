@@ -292,6 +292,11 @@ class Registration(models.Model):
     def is_active(self) -> bool:
         return self.status != RegistrationStatus.CANCELLED
 
+    @property
+    def has_door_ticket(self) -> bool:
+        """A confirmed seat at the venue. Online registrants are sent the livestream, not a ticket for the door."""
+        return self.status == RegistrationStatus.CONFIRMED and self.tier.attendance == Attendance.IN_PERSON
+
     def changeable_by_owner(self, now=None) -> bool:
         """Whether its owner may still change their details or cancel: an active registration, not used at the
         door, of an event that has not begun (nor been finished or cancelled)."""

@@ -13,9 +13,11 @@ from ..models import (
     Event,
     EventStatus,
     PosterState,
+    Registration,
     Tour,
 )
 from .organizing import redate_checklist, start_checklist_template
+from .registrations import request_tickets
 
 User = get_user_model()
 
@@ -25,6 +27,14 @@ POSTER_FIELDS = ("title", "title_en", "slug", "start", "end", "venue_id", "city_
 
 def _poster_inputs(event: Event) -> tuple:
     return tuple(getattr(event, field) for field in POSTER_FIELDS)
+
+
+# What a ticket shows of its event (the rest comes from the registration, its tier and the venue).
+TICKET_FIELDS = ("title", "title_en", "start", "end", "venue_id", "city_id")
+
+
+def _ticket_inputs(event: Event) -> tuple:
+    return tuple(getattr(event, field) for field in TICKET_FIELDS)
 
 
 def _unique_slug(event: Event) -> str:
@@ -58,6 +68,9 @@ def save_event(*, event: Event) -> Event:
     event._stored_status = event.status
     if previous is not None and previous.local_date and previous.local_date != event.local_date:
         redate_checklist(event=event, previous_day=previous.local_date)
+    if previous is not None and _ticket_inputs(previous) != _ticket_inputs(event):
+        # Tickets in people's phones would show the old time or place: they are rendered again.
+        request_tickets(registrations=event.registrations.all())
     if previous is not None and previous.start and previous.start != event.start:
         # A reminder sent for the old time says nothing of the new one: the day before the new one, it goes again.
         event.registrations.exclude(reminder_sent_at=None).update(reminder_sent_at=None)
@@ -108,6 +121,8 @@ def save_tour(*, tour: Tour, changed=None) -> Tour:
     elif {"slug", "is_public"} & set(changed):
         for event in tour.events.all():
             request_poster(event=event)
+    if changed and "name" in changed:  # printed at the top of every ticket
+        request_tickets(registrations=Registration.objects.filter(event__tour=tour))
     return tour
 
 

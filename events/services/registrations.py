@@ -15,6 +15,8 @@ from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from citytour.storage import private_storage, remove_rendered_file
+
 from ..models import (
     Attendance,
     Event,
@@ -356,7 +358,9 @@ def _claim(
                 privacy_accepted_at=now,
                 language=details.language,
                 ticket_state=(
-                    TicketState.PENDING if status == RegistrationStatus.CONFIRMED and render else TicketState.NONE
+                    TicketState.PENDING
+                    if status == RegistrationStatus.CONFIRMED and render and tier.attendance == Attendance.IN_PERSON
+                    else TicketState.NONE
                 ),
             )
             registration.save()
@@ -379,28 +383,42 @@ def _outside_window(tier: TicketTier, now) -> str:
 
 def _after_commit(registration: Registration, email_kind: str | None, *, render: bool = True) -> None:
     """One background job per registration: render the ticket (if it has a seat), then send the email."""
-    from ..tasks import prepare_registration
-
-    render = render and registration.status == RegistrationStatus.CONFIRMED
+    render = render and registration.has_door_ticket
     if render and registration.ticket_state != TicketState.PENDING:
         Registration.objects.filter(pk=registration.pk).update(ticket_state=TicketState.PENDING, ticket_error="")
         registration.ticket_state = TicketState.PENDING
     if render or email_kind:
         registration_id = registration.pk
+        transaction.on_commit(lambda: _queue(registration_id, render, email_kind or ""))
 
-        def queue():
-            # A failure to queue (a broker outage) never undoes the registration, and does not leave its ticket
-            # "being prepared" for ever: it is marked failed, for the organizers' "Render the tickets again".
-            try:
-                prepare_registration.delay(registration_id, render, email_kind or "")
-            except Exception as error:
-                logger.exception("Could not queue the ticket and email of registration %s", registration_id)
-                if render:
-                    Registration.objects.filter(pk=registration_id, ticket_state=TicketState.PENDING).update(
-                        ticket_state=TicketState.FAILED, ticket_error=f"not queued: {error}"[:500]
-                    )
 
-        transaction.on_commit(queue)
+def _queue(registration_id: int, render: bool, email_kind: str) -> None:
+    """A failure to queue (a broker outage) never undoes the registration, and does not leave its ticket "being
+    prepared" for ever: it is marked failed, for the organizers' "Render the tickets again"."""
+    from ..tasks import prepare_registration
+
+    try:
+        prepare_registration.delay(registration_id, render, email_kind)
+    except Exception as error:
+        logger.exception("Could not queue the ticket and email of registration %s", registration_id)
+        if render:
+            Registration.objects.filter(pk=registration_id, ticket_state=TicketState.PENDING).update(
+                ticket_state=TicketState.FAILED, ticket_error=f"not queued: {error}"[:500]
+            )
+
+
+def request_tickets(*, registrations) -> int:
+    """Render again the door tickets among ``registrations`` (a queryset), after a change of something they show:
+    the event's time, place or title, the venue, the tier's name, the tour's name. Returns how many."""
+    ids = list(
+        registrations.filter(status=RegistrationStatus.CONFIRMED, tier__attendance=Attendance.IN_PERSON).values_list(
+            "pk", flat=True
+        )
+    )
+    if ids:
+        Registration.objects.filter(pk__in=ids).update(ticket_state=TicketState.PENDING, ticket_error="")
+        transaction.on_commit(lambda: [_queue(pk, True, "") for pk in ids])
+    return len(ids)
 
 
 def request_ticket(*, registration: Registration) -> None:
@@ -487,7 +505,7 @@ def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> lis
             continue
         registration.status = RegistrationStatus.CONFIRMED
         registration.holds_reserved_seat = bool(registration.invite_code and registration.invite_code.reserves_seats)
-        registration.ticket_state = TicketState.PENDING
+        registration.ticket_state = TicketState.PENDING if registration.has_door_ticket else TicketState.NONE
         registration.save(update_fields=["status", "holds_reserved_seat", "ticket_state"])
         _after_commit(registration, "promoted")
         promoted.append(registration)
@@ -515,7 +533,24 @@ def cancel_registration(*, registration: Registration, by_owner: bool = False) -
         raise RegistrationError(_("This ticket was already used at the door."), code="checked_in")
     registration.refresh_from_db()
     promote_waiting_list(event=event)
+    # The ticket no longer admits anyone, and holds a name: its file goes once the cancellation is committed.
+    transaction.on_commit(
+        lambda: remove_rendered_file(Registration, registration.pk, "ticket_pdf", ticket_state=TicketState.NONE)
+    )
     return registration
+
+
+def delete_registrations(*, registrations) -> None:
+    """Erase registrations for good (a test row, a request to erase someone's data): the rows, then — once that
+    is committed — their ticket files; seats freed go to those waiting, as a cancellation's would."""
+    registrations = list(registrations)
+    files = [r.ticket_pdf.name for r in registrations if r.ticket_pdf]
+    events = {r.event_id: r.event for r in registrations}
+    with transaction.atomic():
+        Registration.objects.filter(pk__in=[r.pk for r in registrations]).delete()
+        transaction.on_commit(lambda: [private_storage.delete(name) for name in files])
+    for event in events.values():
+        promote_after_change(event=event)
 
 
 @transaction.atomic

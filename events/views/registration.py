@@ -115,9 +115,14 @@ def ticket_pdf(request, pk):
         messages.info(request, _("Your ticket is being prepared. It will be ready in a moment."))
         return redirect("events:my_tickets")
     filename = f"ticket-{registration.event.tour.slug}-{registration.event.slug}-{registration.ticket_code}.pdf"
-    return FileResponse(
-        registration.ticket_pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
-    )
+    try:
+        handle = registration.ticket_pdf.open("rb")
+    except FileNotFoundError:
+        # Being replaced by a new rendering this very moment, or lost: it is prepared (again) in any case.
+        services.request_ticket(registration=registration)
+        messages.info(request, _("Your ticket is being prepared. It will be ready in a moment."))
+        return redirect("events:my_tickets")
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type="application/pdf")
 
 
 @login_required

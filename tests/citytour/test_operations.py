@@ -29,18 +29,25 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
+PRODUCTION = dict(
+    DJANGO_DEBUG="0",
+    DJANGO_SECRET_KEY="k" * 20 + "-production-secret-" + "x9Qz" * 8,
+    ALLOWED_HOSTS="citytour.example.org",
+    CITYTOUR_SITE_URL="https://citytour.example.org",
+)
+
+
 def test_production_settings_pass_check_deploy_without_warnings():
-    result = manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="k" * 20 + "-production-secret-" + "x9Qz" * 8,
-        ALLOWED_HOSTS="citytour.example.org",
-    )
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize("site_url", ["", "http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]"])
+def test_check_deploy_refuses_links_to_this_machine(site_url):
+    result = manage("check", "--deploy", **{**PRODUCTION, "CITYTOUR_SITE_URL": site_url})
+    assert result.returncode != 0
+    assert "citytour.E001" in result.stderr and "emails and posters would link to this machine" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

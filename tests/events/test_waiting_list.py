@@ -194,11 +194,14 @@ def test_a_tier_with_registrations_cannot_switch_between_online_and_in_person():
     for _ in range(3):
         services.register_attendee(event=event, tier=online, details=attendee())
     online.attendance, online.quota = "in_person", 1
-    with translation.override("en"), pytest.raises(ValidationError) as caught:
-        online.full_clean()
-    assert caught.value.message_dict == {
-        "attendance": ["People have registered for this tier: it stays online or in person. Add a new tier instead."]
-    }
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as caught:
+            online.full_clean()
+        assert caught.value.message_dict == {
+            "attendance": [
+                "People have registered for this tier: it stays online or in person. Add a new tier instead."
+            ]
+        }
     empty = TicketTierFactory(event=event, attendance="online", quota=None)
     empty.attendance, empty.quota = "in_person", 1
     empty.full_clean()  # nobody registered yet: it may change

@@ -303,6 +303,45 @@ def test_sponsors_with_logo_on_the_ticket_appear_on_the_ticket(gold, tour_admin,
     assert "Sponsors" in page.extract_text()
 
 
+def test_every_sponsor_with_the_benefit_is_on_the_ticket_even_nine_of_them(
+    tour_admin, django_capture_on_commit_callbacks
+):
+    _user, event = tour_admin
+    tier = SponsorshipTier.objects.create(tour=event.tour, name="联合", name_en="Partner", price=10000, places=20)
+    TierBenefit.objects.create(tier=tier, kind=BenefitKind.LOGO_TICKET, quantity=1)
+    for n in range(9):
+        sponsor = deal(tier, status="signed", name=f"赞助商{n}").sponsor
+        logo = Image.new("RGB", (400, 100), (20 * n, 100, 200))  # nine different images (identical ones are kept once)
+        buffer = io.BytesIO()
+        logo.save(buffer, format="PNG")
+        sponsor.logo_web = SimpleUploadedFile(f"logo{n}.png", buffer.getvalue(), content_type="image/png")
+        sponsor.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = event_services.register_attendee(
+            event=event, tier=TicketTierFactory(event=event), details=attendee("李雷")
+        )
+    registration.refresh_from_db()
+    page = PdfReader(io.BytesIO(registration.ticket_pdf.open("rb").read())).pages[0]
+    assert len(page.images) == 10  # the QR code and nine logos
+
+
+def test_a_sponsor_logo_file_gone_missing_costs_nobody_their_ticket(
+    gold, tour_admin, media_root, django_capture_on_commit_callbacks
+):
+    _user, event = tour_admin
+    signed = deal(gold, status="signed", logo=True)
+    (media_root / signed.sponsor.logo_web.name).unlink()
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = event_services.register_attendee(
+            event=event, tier=TicketTierFactory(event=event), details=attendee("李雷")
+        )
+    registration.refresh_from_db()
+    assert (registration.ticket_state, registration.ticket_error) == ("ready", "")
+    page = PdfReader(io.BytesIO(registration.ticket_pdf.open("rb").read())).pages[0]
+    assert len(page.images) == 1 and "李雷" in page.extract_text()  # the QR code; no sponsor row at all
+    assert "Sponsors" not in page.extract_text()
+
+
 def test_a_city_team_member_ticks_off_the_benefit_they_owe_on_a_whole_tour_deal(gold, tour_admin):
     _user, event = tour_admin
     signed = deal(gold, status="signed", name="全巡回")

@@ -1,0 +1,181 @@
+"""A ticket over its life: drawn for what it must show (long addresses too), drawn again when that changes,
+never overwritten by an older drawing, gone when the registration is, and sent only to whom it fits."""
+
+import datetime as dt
+import io
+import subprocess
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from events import services, tasks
+from events.models import Registration, TicketState
+from events.tickets import render_ticket
+from tests.factories import CityTeamMemberFactory, TicketTierFactory, UpcomingEventFactory, UserFactory, attendee
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(registration) -> str:
+    registration.refresh_from_db()
+    with registration.ticket_pdf.open("rb") as handle:
+        return "".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
+
+
+@pytest.fixture
+def event():
+    return UpcomingEventFactory(
+        start=timezone.make_aware(dt.datetime(2027, 3, 20, 13, 30)),
+        end=timezone.make_aware(dt.datetime(2027, 3, 20, 17, 30)),
+        venue__name="深圳湾科技生态园",
+        venue__address="南山区高新南十道",
+    )
+
+
+@pytest.fixture
+def registration(event, django_capture_on_commit_callbacks):
+    owner = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(
+            event=event, tier=TicketTierFactory(event=event), user=owner, details=attendee("王芳", owner.email)
+        )
+    assert "2027-03-20" in pdf_text(registration)
+    return registration
+
+
+def test_moving_the_event_draws_its_tickets_again(event, registration, django_capture_on_commit_callbacks):
+    event.start += dt.timedelta(days=7)
+    event.end += dt.timedelta(days=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_event(event=event)
+    text = pdf_text(registration)
+    assert "2027-03-27" in text and "2027-03-20" not in text
+    assert registration.ticket_state == TicketState.READY
+
+
+def test_a_new_venue_address_or_tour_name_draws_the_tickets_again(
+    event, registration, django_capture_on_commit_callbacks
+):
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(organizer)
+    venue = event.venue
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:events_venue_change", args=[venue.pk]),
+            {
+                "name": venue.name,
+                "city": venue.city_id,
+                "address": "南山区科技南十二路 2 号",
+                "capacity": venue.capacity,
+                "photos-TOTAL_FORMS": 0,
+                "photos-INITIAL_FORMS": 0,
+                "events-TOTAL_FORMS": 0,
+                "events-INITIAL_FORMS": 0,
+            },
+        )
+    assert response.status_code == 302
+    assert "南山区科技南十二路 2 号" in pdf_text(registration)
+    event.tour.name = "2027 开源数据城市行"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_tour(tour=event.tour, changed=["name"])
+    assert "2027 开源数据城市行" in pdf_text(registration)
+
+
+def test_a_long_address_and_a_long_company_wrap_instead_of_running_off_the_page(
+    event, django_capture_on_commit_callbacks
+):
+    address = (
+        "广东省深圳市南山区粤海街道高新区社区科技南路十八号深圳湾科技生态园十二栋裙楼二层2301-2306室"
+        "（地铁1号线高新园站D出口步行约八百米）"
+    )
+    company = "深圳市星河数据科技有限公司开源技术研究院社区运营与开发者关系部"
+    event.venue.address = address
+    event.venue.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(
+            event=event, tier=TicketTierFactory(event=event), details=attendee("欧阳娜娜", company=company)
+        )
+    registration.refresh_from_db()
+    # As poppler reads it: only what lies on the page (a line running off its edge is cut there).
+    with registration.ticket_pdf.open("rb") as handle:
+        shown = subprocess.run(
+            ["pdftotext", "-", "-"], input=handle.read(), capture_output=True, check=True, timeout=60
+        ).stdout.decode()
+    text = "".join(shown.split())
+    assert address[:62] in text and company in text
+
+
+def test_an_older_drawing_finishing_last_does_not_overwrite_the_newer_ticket(
+    registration, django_capture_on_commit_callbacks
+):
+    stale = Registration.objects.select_related("event__tour", "event__city", "event__venue", "tier").get(
+        pk=registration.pk
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_own_details(registration=registration, details=attendee("王芳芳", registration.email))
+    assert "王芳芳" in pdf_text(registration)
+    render_ticket(registration=stale)  # began before the change, finishes after it
+    assert "王芳芳" in pdf_text(registration)
+
+
+def test_a_cancelled_or_deleted_registration_takes_its_ticket_file_with_it(
+    event, registration, private_root, django_capture_on_commit_callbacks
+):
+    path = private_root / registration.ticket_pdf.name
+    assert path.is_file()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_registration(registration=registration)
+    assert not path.exists()
+    registration.refresh_from_db()
+    assert (registration.ticket_pdf.name, registration.ticket_state) == ("", TicketState.NONE)
+    render_ticket(registration=registration)  # a drawing that was on its way stores nothing
+    assert not path.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        other = services.register_attendee(event=event, tier=TicketTierFactory(event=event), details=attendee())
+    other.refresh_from_db()
+    other_path = private_root / other.ticket_pdf.name
+    assert other_path.is_file()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_registrations(registrations=[other])
+    assert not other_path.exists() and not Registration.objects.filter(pk=other.pk).exists()
+
+
+def test_a_ticket_file_missing_at_download_is_drawn_again_not_a_500(
+    registration, private_root, django_capture_on_commit_callbacks
+):
+    (private_root / registration.ticket_pdf.name).unlink()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(registration.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("events:ticket_pdf", args=[registration.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("events:my_tickets")
+    assert (private_root / registration.ticket_pdf.name).is_file()
+    assert client.get(reverse("events:ticket_pdf", args=[registration.pk]))["Content-Type"] == "application/pdf"
+
+
+def test_online_registrants_get_the_livestream_not_a_ticket_for_the_door(django_capture_on_commit_callbacks):
+    event = UpcomingEventFactory(livestream_url="https://live.example.org/sz")
+    online = TicketTierFactory(event=event, attendance="online", quota=None)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(event=event, tier=online, details=attendee(language="en"))
+    registration.refresh_from_db()
+    assert (registration.ticket_state, registration.ticket_pdf.name) == (TicketState.NONE, "")
+    [email] = mail.outbox
+    assert "https://live.example.org/sz" in email.body
+    assert "ticket.pdf" not in email.body and "Ticket code" not in email.body
+
+
+def test_an_email_that_no_longer_fits_is_not_sent(event):
+    registration = services.register_attendee(event=event, tier=TicketTierFactory(event=event), details=attendee())
+    services.cancel_registration(registration=registration)
+    mail.outbox.clear()
+    tasks.send_registration_email(registration.pk, "confirmed")  # queued before the cancellation, run after it
+    tasks.send_registration_email(registration.pk, "waitlisted")
+    assert mail.outbox == []
