@@ -8,6 +8,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,7 @@ from ..models import (
     TicketTier,
     Tour,
 )
-from .base import EmailUserForm, OrganizerAdmin
+from .base import EmailUserForm, OrganizerAdmin, TourAdminOnly
 
 
 class TicketTierInline(ScopedInline, admin.TabularInline):
@@ -47,10 +48,31 @@ class CheckInStaffForm(EmailUserForm):
         model = CheckInStaff
         fields = ["email"]
 
+    def clean_email(self):
+        email = super().clean_email()
+        # The person is named by email, not by a model field, so Django's own uniqueness check does not see them.
+        taken = CheckInStaff.objects.filter(event_id=self.instance.event_id, user=self.instance.user)
+        if self.instance.event_id and taken.exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("%(email)s already checks people in at this event.") % {"email": email})
+        return email
+
+
+class CheckInStaffFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            email = (form.cleaned_data or {}).get("email") if not self._should_delete_form(form) else None
+            if email and email.lower() in seen:
+                form.add_error("email", _("%(email)s is in the list twice.") % {"email": email})
+            elif email:
+                seen.add(email.lower())
+
 
 class CheckInStaffInline(ScopedInline, admin.TabularInline):
     model = CheckInStaff
     form = CheckInStaffForm
+    formset = CheckInStaffFormSet
     extra = 0
     verbose_name_plural = _("check-in helpers (besides the city team)")
 
@@ -80,8 +102,8 @@ class EventRegistrationMixin:
             gettext("Check-in page"),
         )
         summary = gettext(
-            "%(in_person)s in person (of %(capacity)s seats), %(online)s online, %(checked_in)s checked in, "
-            "%(waiting)s waiting."
+            "%(in_person)s in person (of %(capacity)s seats; %(reserved)s more held for invite codes), "
+            "%(online)s online, %(checked_in)s checked in, %(waiting)s waiting."
         ) % {**figures, "capacity": figures["capacity"] or "—"}
         return format_html("<p>{}</p><p>{}</p>", summary, links)
 
@@ -233,14 +255,12 @@ class RegistrationAdmin(EventScopedAdmin):
     def save_model(self, request, obj, form, change):
         services.save_registration(registration=obj, changed=form.changed_data)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "heard_from":
-            kwargs["queryset"] = (
-                ReferralChannel.objects.all()
-                if request.user.is_superuser
-                else (ReferralChannel.objects.filter(tour_id__in=self.scope(request).tour_ids))
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and "heard_from" in form.base_fields:
+            # The channels of the registration's own tour, as its attendee chose from.
+            form.base_fields["heard_from"].queryset = ReferralChannel.objects.filter(tour_id=obj.event.tour_id)
+        return form
 
     @admin.display(description=_("channel"), ordering="invite_code__channel")
     def channel_name(self, obj):
@@ -248,9 +268,22 @@ class RegistrationAdmin(EventScopedAdmin):
 
     @admin.action(description=_("Mark as paid"))
     def mark_paid(self, request, queryset):
-        for registration in queryset:
+        # Only a confirmed seat of a tier with a price is paid for.
+        payable = list(queryset.filter(status=RegistrationStatus.CONFIRMED, tier__price__gt=0))
+        for registration in payable:
             services.mark_paid(registration=registration)
-        self.message_user(request, gettext("Marked as paid."), messages.SUCCESS)
+        skipped = queryset.count() - len(payable)
+        message = ngettext(
+            "%(count)d registration marked as paid.", "%(count)d registrations marked as paid.", len(payable)
+        )
+        self.message_user(request, message % {"count": len(payable)}, messages.SUCCESS)
+        if skipped:
+            message = ngettext(
+                "%(count)d left as it was: free, waiting or cancelled.",
+                "%(count)d left as they were: free, waiting or cancelled.",
+                skipped,
+            )
+            self.message_user(request, message % {"count": skipped}, messages.WARNING)
 
     @admin.action(description=_("Render the tickets again"))
     def render_tickets(self, request, queryset):
@@ -265,12 +298,16 @@ class RegistrationAdmin(EventScopedAdmin):
 
     @admin.action(description=_("Cancel (the seats go to the waiting list)"))
     def cancel(self, request, queryset):
+        cancelled = 0
         for registration in queryset.exclude(status=RegistrationStatus.CANCELLED):
             try:
                 services.cancel_registration(registration=registration)
             except ValidationError as error:
                 self.message_user(request, f"{registration}: {' '.join(error.messages)}", messages.ERROR)
-        self.message_user(request, gettext("Cancelled."), messages.SUCCESS)
+            else:
+                cancelled += 1
+        message = ngettext("%(count)d registration cancelled.", "%(count)d registrations cancelled.", cancelled)
+        self.message_user(request, message % {"count": cancelled}, messages.SUCCESS if cancelled else messages.WARNING)
 
 
 class InviteBatchForm(forms.Form):
@@ -289,7 +326,11 @@ class InviteBatchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["event"].queryset = events
         self.fields["tier"].queryset = TicketTier.objects.filter(event__in=events).select_related("event")
-        self.fields["tier"].label_from_instance = lambda tier: f"{tier.event} · {tier.display_name}"
+        self.fields["tier"].label_from_instance = _tier_of_event
+
+
+def _tier_of_event(tier: TicketTier) -> str:
+    return f"{tier.event} · {tier.display_name}"
 
 
 @admin.register(InviteCode)
@@ -301,6 +342,7 @@ class InviteCodeAdmin(EventScopedAdmin):
         "event",
         "tier",
         "uses",
+        "waiting",
         "came",
         "max_uses",
         "expires_at",
@@ -318,11 +360,14 @@ class InviteCodeAdmin(EventScopedAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "tier":
-            tiers = TicketTier.objects.select_related("event")
+            tiers = TicketTier.objects.select_related("event").order_by("event__start", "event_id", "position")
             if not request.user.is_superuser:
                 tiers = tiers.filter(self.scope(request).tour_city_q("event__tour", "event__city"))
             kwargs["queryset"] = tiers
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "tier" and field is not None:
+            field.label_from_instance = _tier_of_event  # every event has its 普通票: say whose
+        return field
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
@@ -344,6 +389,11 @@ class InviteCodeAdmin(EventScopedAdmin):
             def clean(self):
                 cleaned = super().clean()
                 event, tier = cleaned.get("event"), cleaned.get("tier")
+                expires_at = cleaned.get("expires_at")
+                if expires_at and expires_at <= timezone.now():
+                    self.add_error(
+                        "expires_at", gettext("This expiry has already passed: the codes would refuse everyone.")
+                    )
                 if event and tier and tier.event_id != event.id:
                     self.add_error("tier", gettext("This tier belongs to another event."))
                 elif event and tier and cleaned.get("reserves_seats") and cleaned.get("max_uses"):
@@ -383,19 +433,26 @@ class InviteCodeAdmin(EventScopedAdmin):
         services.promote_where_seats_may_have_freed(events=events)
 
     def get_queryset(self, request):
-        active = ~Q(registrations__status=RegistrationStatus.CANCELLED)
+        confirmed = Q(registrations__status=RegistrationStatus.CONFIRMED)
         return (
             super()
             .get_queryset(request)
             .annotate(
-                _uses=Count("registrations", filter=active),
-                _came=Count("registrations", filter=active & Q(registrations__checked_in_at__isnull=False)),
+                # As the check-in page counts a channel: confirmed seats; those waiting (who hold a use of the
+                # code too) apart.
+                _uses=Count("registrations", filter=confirmed),
+                _waiting=Count("registrations", filter=Q(registrations__status=RegistrationStatus.WAITLISTED)),
+                _came=Count("registrations", filter=confirmed & Q(registrations__checked_in_at__isnull=False)),
             )
         )
 
     @admin.display(description=_("registered"), ordering="_uses")
     def uses(self, obj):
         return obj._uses
+
+    @admin.display(description=_("waiting"), ordering="_waiting")
+    def waiting(self, obj):
+        return obj._waiting
 
     @admin.display(description=_("came"), ordering="_came")
     def came(self, obj):
@@ -453,15 +510,15 @@ class InviteCodeAdmin(EventScopedAdmin):
 
 
 @admin.register(ReferralChannel)
-class ReferralChannelAdmin(OrganizerAdmin):
+class ReferralChannelAdmin(TourAdminOnly):
+    """The tour's one list of "how did you hear of us" answers: its admins keep it (a city team renaming or
+    deleting an option would change the answers of every city's attendees); city teams see it."""
+
     list_display = ["name", "name_en", "tour", "position"]
     list_editable = ["position"]
     list_filter = ["tour"]
 
-    def scope_queryset(self, queryset, request):
-        return queryset.filter(tour_id__in=self.scope(request).tour_ids)
-
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "tour" and not request.user.is_superuser:
-            kwargs["queryset"] = Tour.objects.filter(id__in=self.scope(request).tour_ids)
+            kwargs["queryset"] = Tour.objects.filter(id__in=self.scope(request).admin_tour_ids)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -191,6 +191,11 @@ class RegistrationQuestion(CustomQuestion):
         verbose_name_plural = _("registration questions")
 
 
+class RegistrationSource(models.TextChoices):
+    WEB = "web", _("on the site")
+    IMPORT = "import", _("imported (CSV)")
+
+
 class RegistrationStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     WAITLISTED = "waitlisted", _("On the waiting list")
@@ -238,7 +243,9 @@ class Registration(models.Model):
     holds_reserved_seat = models.BooleanField(default=False, editable=False)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     privacy_accepted_at = models.DateTimeField(_("privacy note accepted at"), null=True, blank=True)
-    source = models.CharField(_("source"), max_length=20, default="web", editable=False)
+    source = models.CharField(
+        _("source"), max_length=20, choices=RegistrationSource.choices, default=RegistrationSource.WEB, editable=False
+    )
     language = models.CharField(_("language"), max_length=10, default="zh-hans", editable=False)
     ticket_secret = models.CharField(max_length=64, unique=True, default=new_ticket_secret, editable=False)
     ticket_code = models.CharField(_("ticket code"), max_length=12, unique=True, default=new_short_code, editable=False)

@@ -431,13 +431,26 @@ def request_ticket(*, registration: Registration) -> None:
 TICKET_FIELDS = frozenset({"name", "company"})
 
 
+# What organizers correct on a registration; its status, seat, check-in and ticket change only through the
+# services that claim, cancel, promote and check in.
+ORGANIZER_FIELDS = frozenset({"name", "company", "job_role", "phone", "heard_from", "answers", "paid_at"})
+
+
 @transaction.atomic
 def save_registration(*, registration: Registration, changed) -> Registration:
-    """Save an organizer's correction of a registration; a ticket that shows a changed detail is rendered again."""
-    registration.save()
-    if registration.status == RegistrationStatus.CONFIRMED and TICKET_FIELDS & set(changed):
-        request_ticket(registration=registration)
-    return registration
+    """Save an organizer's correction of a registration: only the fields they changed, onto the row as it is now
+    (locked), so that a cancellation, a promotion or a check-in that happened meanwhile stays. A ticket that
+    shows a changed detail is rendered again."""
+    fields = sorted(ORGANIZER_FIELDS & set(changed))
+    current = Registration.objects.select_for_update(of=("self",)).select_related("tier").get(pk=registration.pk)
+    if not fields:
+        return current
+    for name in fields:
+        setattr(current, name, getattr(registration, name))
+    current.save(update_fields=fields)
+    if current.status == RegistrationStatus.CONFIRMED and TICKET_FIELDS & set(fields):
+        request_ticket(registration=current)
+    return current
 
 
 # What an attendee may change of their own registration (the rest — tier, code, email — is the organizers').
@@ -594,6 +607,8 @@ def create_invite_codes(
         raise ValidationError(_("This tier belongs to another event."))
     if not 1 <= count <= 1000:
         raise ValidationError(_("Create between 1 and 1000 codes at a time."))
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError(_("This expiry has already passed: the codes would refuse everyone."))
     codes = [
         InviteCode(
             event=event,
@@ -700,10 +715,13 @@ def registration_figures(event: Event) -> dict:
         .annotate(registered=Count("id"), came=Count("id", filter=Q(checked_in_at__isnull=False)))
         .order_by("invite_code__channel")
     ]
+    _no_tier, state = _claim_state(event, None, timezone.now())
     return {
         **totals,
         "waiting": waiting,
         "per_tier": per_tier,
         "per_channel": per_channel,
         "capacity": event.effective_capacity,
+        # Seats set aside for reserving invite codes not used yet: taken, as far as anyone else is concerned.
+        "reserved": state.reserved_for_codes,
     }

@@ -123,13 +123,8 @@ def test_invite_codes_expired_other_event_used_up_and_invite_only_tiers(tier):
         "code_used_up",
         ["This invite code has been used up."],
     )
-    [expired] = services.create_invite_codes(
-        event=tier.event,
-        tier=vip,
-        channel=InviteChannel.PARTNER,
-        count=1,
-        expires_at=timezone.now() - dt.timedelta(hours=1),
-    )
+    [expired] = services.create_invite_codes(event=tier.event, tier=vip, channel=InviteChannel.PARTNER, count=1)
+    InviteCode.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - dt.timedelta(hours=1))
     code_name, messages = refusal(event=tier.event, tier=tier, details=attendee(), invite_code=expired.code)
     assert code_name == "expired_code" and messages[0].startswith("This invite code expired on ")
     other_event = EventFactory()
