@@ -86,8 +86,9 @@ def draw_ticket(registration: Registration) -> bytes:
         pdf.setFillColor(BAND)
         pdf.rect(0, height - 24 * mm, width, 24 * mm, stroke=0, fill=1)
         pdf.setFillColor(colors.white)
-        pdf.setFont(font, _fit(pdf, event.tour.name, font, 12, inner))
-        pdf.drawString(margin, height - 11 * mm, event.tour.name)
+        tour_name = event.tour.display_name  # in the attendee's language, as the title and the tier are
+        pdf.setFont(font, _fit(pdf, tour_name, font, 12, inner))
+        pdf.drawString(margin, height - 11 * mm, tour_name)
         title = event.display_title
         pdf.setFont(font, _fit(pdf, title, font, 9, inner))
         pdf.drawString(margin, height - 18 * mm, title)
@@ -107,7 +108,7 @@ def draw_ticket(registration: Registration) -> bytes:
             pdf.drawString(margin, y, when)
             y -= 5 * mm
         if venue:
-            for text, most in ((venue.name, 1), (venue.address, 2)):
+            for text, most in ((venue.display_name, 1), (venue.address, 2)):
                 size, lines = _lines(pdf, text, font, 8, 7, inner, most)
                 pdf.setFont(font, size)
                 for line in lines:

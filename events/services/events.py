@@ -121,7 +121,7 @@ def save_tour(*, tour: Tour, changed=None) -> Tour:
     elif {"slug", "is_public"} & set(changed):
         for event in tour.events.all():
             request_poster(event=event)
-    if changed and "name" in changed:  # printed at the top of every ticket
+    if changed and {"name", "name_en"} & set(changed):  # printed at the top of every ticket
         request_tickets(registrations=Registration.objects.filter(event__tour=tour))
     return tour
 

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from events import services, tasks
 from events.models import Registration, TicketState
 from events.tickets import render_ticket
+from tests.events.test_admin import event_form
 from tests.factories import CityTeamMemberFactory, TicketTierFactory, UpcomingEventFactory, UserFactory, attendee
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,34 @@ def test_an_email_that_no_longer_fits_is_not_sent(event):
     tasks.send_registration_email(registration.pk, "confirmed")  # queued before the cancellation, run after it
     tasks.send_registration_email(registration.pk, "waitlisted")
     assert mail.outbox == []
+
+
+def test_a_tier_renamed_in_the_admin_draws_its_tickets_again(event, registration, django_capture_on_commit_callbacks):
+    tier = registration.tier
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(organizer)
+    data = event_form(
+        event,
+        **{
+            "start_0": f"{timezone.localtime(event.start):%Y-%m-%d}",
+            "start_1": f"{timezone.localtime(event.start):%H:%M:%S}",
+            "end_0": f"{timezone.localtime(event.end):%Y-%m-%d}",
+            "end_1": f"{timezone.localtime(event.end):%H:%M:%S}",
+            "tiers-TOTAL_FORMS": 1,
+            "tiers-INITIAL_FORMS": 1,
+            "tiers-0-id": tier.pk,
+            "tiers-0-event": event.pk,
+            "tiers-0-name": "早鸟票",
+            "tiers-0-name_en": "",
+            "tiers-0-attendance": tier.attendance,
+            "tiers-0-price": tier.price,
+            "tiers-0-quota": tier.quota,
+            "tiers-0-visibility": tier.visibility,
+            "tiers-0-position": tier.position,
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:events_event_change", args=[event.pk]), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert "早鸟票" in pdf_text(registration)
