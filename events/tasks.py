@@ -32,6 +32,18 @@ def render_ticket(registration_id: int) -> None:
     render_ticket_pdf(registration=registration)
 
 
+@shared_task(ignore_result=True)
+def render_tickets(registration_ids: list[int]) -> None:
+    """Render again a batch of tickets (after a change of what they show); one that fails is marked failed, with
+    the reason, and the others go on."""
+    for registration_id in registration_ids:
+        try:
+            render_ticket(registration_id)
+        except Exception as error:
+            logger.exception("ticket %s could not be rendered", registration_id)
+            Registration.objects.filter(pk=registration_id).update(ticket_state="failed", ticket_error=str(error)[:500])
+
+
 # No result kept: the registration row says how its ticket went, and without ignore_result every call from a
 # web process subscribes it to a result channel that nobody reads.
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3, ignore_result=True)
@@ -50,8 +62,14 @@ def prepare_registration(registration_id: int, render: bool, email_kind: str) ->
 
 
 # A mail server that refuses for a while (a rate limit during a registration rush, a relay restarting) is tried
-# again for about three hours: one minute, then twice as long each time, at most half an hour.
-EMAIL_RETRIES = dict(autoretry_for=(SMTPException, OSError), retry_backoff=60, retry_backoff_max=1800, max_retries=10)
+# again for about three hours: after one minute, then twice as long each time, at most half an hour between.
+EMAIL_RETRIES = dict(
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=60,
+    retry_backoff_max=1800,
+    retry_jitter=False,
+    max_retries=10,
+)
 
 # Which registration status each email still fits when it is about to leave.
 EMAIL_FITS = {
@@ -94,23 +112,25 @@ def send_event_reminders() -> int:
     return queued
 
 
-@shared_task(**EMAIL_RETRIES, ignore_result=True)
+@shared_task(ignore_result=True)
 def send_reminder(registration_id: int) -> bool:
-    """One reminder, once: claimed by a conditional update before it is sent (a second run, a second worker or
-    a redelivery finds it taken), given back if the mail server refuses it, so that a retry sends it."""
-    claimed = Registration.objects.filter(
-        pk=registration_id, reminder_sent_at__isnull=True, status=RegistrationStatus.CONFIRMED
-    ).update(reminder_sent_at=timezone.now())
-    if not claimed:
+    """One reminder, once: claimed by a conditional update before it is sent — only while it is still due (the
+    event still tomorrow and announced, the registration still confirmed), so that one queued before the event
+    moved or was cancelled sends nothing — and given back if the mail server refuses it: the next hourly run of
+    the day queues it again (no retries of its own, which would pile up behind those runs)."""
+    claimed_at = timezone.now()
+    due = emails.registrations_due_a_reminder().filter(pk=registration_id).values("pk")
+    if not Registration.objects.filter(pk__in=due).update(reminder_sent_at=claimed_at):
         return False
     registration = Registration.objects.select_related("event__tour", "event__venue", "event__city", "tier").get(
         pk=registration_id
     )
     try:
         emails.send_registration_email(registration, "reminder")
-    except Exception:
-        Registration.objects.filter(pk=registration_id).update(reminder_sent_at=None)
-        raise
+    except (SMTPException, OSError):
+        logger.exception("reminder for registration %s refused; the next run tries again", registration_id)
+        Registration.objects.filter(pk=registration_id, reminder_sent_at=claimed_at).update(reminder_sent_at=None)
+        return False
     return True
 
 

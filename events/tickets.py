@@ -8,7 +8,7 @@ import math
 import qrcode
 from django.conf import settings
 from django.utils import formats, timezone, translation
-from PIL import UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A6
 from reportlab.lib.units import mm
@@ -81,7 +81,7 @@ def draw_ticket(registration: Registration) -> bytes:
     inner = width - 2 * margin
     sponsors = ticket_sponsors(event)
     # A name or company too long for one line takes two, unless the sponsors' row needs that room.
-    most = 1 if sponsors else 2
+    person_lines = 1 if sponsors else 2
     with translation.override(registration.language or settings.LANGUAGE_CODE):
         pdf.setFillColor(BAND)
         pdf.rect(0, height - 24 * mm, width, 24 * mm, stroke=0, fill=1)
@@ -108,8 +108,8 @@ def draw_ticket(registration: Registration) -> bytes:
             pdf.drawString(margin, y, when)
             y -= 5 * mm
         if venue:
-            for text, most in ((venue.display_name, 1), (venue.address, 2)):
-                size, lines = _lines(pdf, text, font, 8, 7, inner, most)
+            for text, venue_lines in ((venue.display_name, 1), (venue.address, 2)):
+                size, lines = _lines(pdf, text, font, 8, 7, inner, venue_lines)
                 pdf.setFont(font, size)
                 for line in lines:
                     pdf.drawString(margin, y, line)
@@ -117,14 +117,14 @@ def draw_ticket(registration: Registration) -> bytes:
         y -= 2 * mm
         pdf.setStrokeColor(ACCENT)
         pdf.line(margin, y, width - margin, y)
-        size, lines = _lines(pdf, registration.name, font, 18, 11, inner, most)
+        size, lines = _lines(pdf, registration.name, font, 18, 11, inner, person_lines)
         pdf.setFont(font, size)
         for line in lines:
             y -= size * 0.4 * mm + 1.5 * mm
             pdf.drawString(margin, y, line)
         y -= 5.5 * mm
         if registration.company:
-            size, lines = _lines(pdf, registration.company, font, 9, 7, inner, most)
+            size, lines = _lines(pdf, registration.company, font, 9, 7, inner, person_lines)
             pdf.setFont(font, size)
             for line in lines:
                 pdf.drawString(margin, y, line)
@@ -157,7 +157,9 @@ def _draw_sponsor_logos(pdf, sponsors, x: float, y: float, width: float, font: s
     for sponsor in sponsors:
         try:
             with sponsor.logo_web.open("rb") as logo:
-                logos.append(ImageReader(io.BytesIO(logo.read())))
+                image = Image.open(io.BytesIO(logo.read()))
+                image.load()  # decoded here, so that a truncated file is caught here and not while drawing
+            logos.append(ImageReader(image))
         except (OSError, ValueError, UnidentifiedImageError):
             logger.warning("the logo of sponsor %s could not be read for a ticket", sponsor.pk, exc_info=True)
     if not logos:
@@ -196,9 +198,13 @@ def render_ticket(*, registration: Registration) -> None:
     drawn = _ticket_details(registration)
 
     def still_wanted(current: Registration) -> bool:
-        # Cancelled meanwhile (no ticket any more), or changed meanwhile (the render that change asked for stores
-        # the right one; this one, finishing later, must not overwrite it with the old details).
-        return current.has_door_ticket and _ticket_details(current) == drawn
+        # Cancelled meanwhile (no ticket any more), or changed meanwhile — the attendee, the event, the venue, the
+        # tier, the tour: the render that change asked for stores the right one; this one, finishing later, must
+        # not overwrite it with the old details.
+        fresh = Registration.objects.select_related("event__tour", "event__city", "event__venue", "tier").get(
+            pk=current.pk
+        )
+        return fresh.has_door_ticket and _ticket_details(fresh) == drawn
 
     store_rendered_file(
         Registration,
@@ -213,5 +219,11 @@ def render_ticket(*, registration: Registration) -> None:
 
 
 def _ticket_details(registration: Registration) -> tuple:
-    """What the ticket shows of the registration's own row."""
-    return registration.name, registration.company, registration.tier_id, registration.ticket_secret
+    """Everything the ticket draws."""
+    event, venue, tier = registration.event, registration.event.venue, registration.tier
+    return (
+        (registration.name, registration.company, registration.language, registration.ticket_secret)
+        + (registration.ticket_code, tier.name, tier.name_en)
+        + (event.title, event.title_en, event.start, event.end, event.city_id, event.tour.name, event.tour.name_en)
+        + ((venue.name, venue.name_en, venue.address) if venue else ())
+    )

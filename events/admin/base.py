@@ -1,7 +1,7 @@
 """The base of the organizers' admin screens: scoped to what each user organizes."""
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext
@@ -105,6 +105,13 @@ class TourAdminOnly(OrganizerAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._is_tour_admin(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        # The list's editable columns save rows without asking about each one: a tour admin of one tour who is
+        # only on a city team of another must not change the other's rows from the list either.
+        if not self._is_tour_admin(request, obj):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "tour" and not request.user.is_superuser:

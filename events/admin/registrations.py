@@ -26,7 +26,6 @@ from ..models import (
     RegistrationQuestion,
     RegistrationStatus,
     TicketTier,
-    Tour,
 )
 from .base import EmailUserForm, OrganizerAdmin, TourAdminOnly
 
@@ -517,8 +516,3 @@ class ReferralChannelAdmin(TourAdminOnly):
     list_display = ["name", "name_en", "tour", "position"]
     list_editable = ["position"]
     list_filter = ["tour"]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "tour" and not request.user.is_superuser:
-            kwargs["queryset"] = Tour.objects.filter(id__in=self.scope(request).admin_tour_ids)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)

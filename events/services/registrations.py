@@ -407,18 +407,37 @@ def _queue(registration_id: int, render: bool, email_kind: str) -> None:
             )
 
 
+# Tickets rendered again by one background job (a change of an event or a venue can touch thousands).
+TICKETS_PER_JOB = 200
+
+
 def request_tickets(*, registrations) -> int:
     """Render again the door tickets among ``registrations`` (a queryset), after a change of something they show:
-    the event's time, place or title, the venue, the tier's name, the tour's name. Returns how many."""
+    the event's time, place or title, the venue, the tier's name, the tour's name — for events that have not
+    ended (a ticket of a past event is a keepsake, not a way in). Returns how many. The web request sends one
+    message per ``TICKETS_PER_JOB`` tickets, not one per ticket."""
     ids = list(
-        registrations.filter(status=RegistrationStatus.CONFIRMED, tier__attendance=Attendance.IN_PERSON).values_list(
-            "pk", flat=True
-        )
+        registrations.filter(status=RegistrationStatus.CONFIRMED, tier__attendance=Attendance.IN_PERSON)
+        .exclude(event__end__lte=timezone.now())
+        .values_list("pk", flat=True)
     )
     if ids:
         Registration.objects.filter(pk__in=ids).update(ticket_state=TicketState.PENDING, ticket_error="")
-        transaction.on_commit(lambda: [_queue(pk, True, "") for pk in ids])
+        batches = [ids[n : n + TICKETS_PER_JOB] for n in range(0, len(ids), TICKETS_PER_JOB)]
+        transaction.on_commit(lambda: [_queue_tickets(batch) for batch in batches])
     return len(ids)
+
+
+def _queue_tickets(ids: list[int]) -> None:
+    from ..tasks import render_tickets
+
+    try:
+        render_tickets.delay(ids)
+    except Exception as error:
+        logger.exception("Could not queue the tickets %s", ids)
+        Registration.objects.filter(pk__in=ids, ticket_state=TicketState.PENDING).update(
+            ticket_state=TicketState.FAILED, ticket_error=f"not queued: {error}"[:500]
+        )
 
 
 def request_ticket(*, registration: Registration) -> None:
@@ -557,10 +576,12 @@ def delete_registrations(*, registrations) -> None:
     """Erase registrations for good (a test row, a request to erase someone's data): the rows, then — once that
     is committed — their ticket files; seats freed go to those waiting, as a cancellation's would."""
     registrations = list(registrations)
-    files = [r.ticket_pdf.name for r in registrations if r.ticket_pdf]
     events = {r.event_id: r.event for r in registrations}
     with transaction.atomic():
-        Registration.objects.filter(pk__in=[r.pk for r in registrations]).delete()
+        # Locked, then read: a ticket stored a moment ago (its rendering holds the row while it stores) is seen.
+        rows = Registration.objects.select_for_update(of=("self",)).filter(pk__in=[r.pk for r in registrations])
+        files = [name for name in rows.values_list("ticket_pdf", flat=True) if name]
+        rows.delete()
         transaction.on_commit(lambda: [private_storage.delete(name) for name in files])
     for event in events.values():
         promote_after_change(event=event)

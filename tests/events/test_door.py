@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from events import services
 from events.models import CheckInStaff, Event, EventStatus, InviteCode, Registration, TicketState, TierVisibility
-from events.tasks import send_event_reminders
+from events.tasks import send_event_reminders, send_reminder
 from tests.factories import (
     CityTeamMemberFactory,
     TicketTierFactory,
@@ -245,3 +246,22 @@ def test_a_postponed_event_reminds_its_attendees_again_the_day_before_the_new_da
     event.end += dt.timedelta(days=7)
     services.save_event(event=event)
     assert Registration.objects.get().reminder_sent_at is None
+
+
+@pytest.mark.parametrize("change", ["moved", "cancelled"])
+def test_a_reminder_queued_before_the_event_moved_or_was_cancelled_sends_nothing(event, change):
+    tomorrow = timezone.localtime() + dt.timedelta(days=1)
+    Event.objects.filter(pk=event.pk).update(
+        start=tomorrow.replace(hour=13, minute=30), end=tomorrow.replace(hour=17, minute=30)
+    )
+    event.refresh_from_db()
+    registration = services.register_attendee(event=event, tier=TicketTierFactory(event=event), details=attendee())
+    if change == "moved":
+        event.start += dt.timedelta(days=7)
+        event.end += dt.timedelta(days=7)
+        services.save_event(event=event)
+    else:
+        services.change_event_status(event=event, status=EventStatus.CANCELLED)
+    mail.outbox.clear()
+    assert send_reminder(registration.pk) is False  # the task, queued before the change, runs after it
+    assert mail.outbox == [] and Registration.objects.get(pk=registration.pk).reminder_sent_at is None

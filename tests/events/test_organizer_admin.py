@@ -186,3 +186,22 @@ def test_the_bulk_actions_say_what_they_did():
     response = organizer.post(changelist, {"action": "cancel", "_selected_action": [used.pk]}, follow=True)
     assert shown(response)[-1] == "0 registrations cancelled."
     assert Registration.objects.get(pk=used.pk).status == "confirmed"
+
+
+def test_a_tour_admin_elsewhere_cannot_change_this_tours_channels_from_the_list():
+    event = EventFactory()
+    channel = ReferralChannel.objects.create(tour=event.tour, name="公众号", position=0)
+    user = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    EventFactory().tour.admins.add(user)  # a tour admin of another tour
+    response = client_of(user).post(
+        reverse("admin:events_referralchannel_changelist"),
+        {
+            "form-TOTAL_FORMS": 1,
+            "form-INITIAL_FORMS": 1,
+            "form-0-id": channel.pk,
+            "form-0-position": 9,
+            "_save": "Save",
+        },
+    )
+    assert response.status_code in (200, 403)
+    assert ReferralChannel.objects.get(pk=channel.pk).position == 0

@@ -13,7 +13,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from events import services, tasks
-from events.models import Registration, TicketState
+from events.models import Event, Registration, TicketState
 from events.tickets import render_ticket
 from tests.events.test_admin import event_form
 from tests.factories import CityTeamMemberFactory, TicketTierFactory, UpcomingEventFactory, UserFactory, attendee
@@ -211,3 +211,31 @@ def test_a_tier_renamed_in_the_admin_draws_its_tickets_again(event, registration
         response = client.post(reverse("admin:events_event_change", args=[event.pk]), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert "早鸟票" in pdf_text(registration)
+
+
+def test_an_older_drawing_does_not_bring_back_an_old_date_or_tier_name(
+    event, registration, django_capture_on_commit_callbacks
+):
+    stale = Registration.objects.select_related("event__tour", "event__city", "event__venue", "tier").get(
+        pk=registration.pk
+    )
+    event.start += dt.timedelta(days=7)
+    event.end += dt.timedelta(days=7)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_event(event=event)
+    registration.tier.name = "早鸟票"
+    registration.tier.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_tickets(registrations=Registration.objects.filter(pk=registration.pk))
+    render_ticket(registration=stale)  # began before both changes, finishes after them
+    text = pdf_text(registration)
+    assert "2027-03-27" in text and "早鸟票" in text and "2027-03-20" not in text
+
+
+def test_tickets_of_an_event_that_is_over_stay_as_they_were(event, registration, django_capture_on_commit_callbacks):
+    Event.objects.filter(pk=event.pk).update(
+        start=timezone.now() - dt.timedelta(days=2), end=timezone.now() - dt.timedelta(days=2, hours=-4)
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert services.request_tickets(registrations=Registration.objects.filter(pk=registration.pk)) == 0
+    assert callbacks == [] and Registration.objects.get(pk=registration.pk).ticket_state == TicketState.READY

@@ -342,6 +342,27 @@ def test_a_sponsor_logo_file_gone_missing_costs_nobody_their_ticket(
     assert "Sponsors" not in page.extract_text()
 
 
+def test_a_truncated_logo_is_left_out_and_a_long_name_keeps_to_one_line_above_the_logos(
+    gold, tour_admin, media_root, django_capture_on_commit_callbacks
+):
+    _user, event = tour_admin
+    broken = deal(gold, status="signed", logo=True, name="坏图")
+    path = media_root / broken.sponsor.logo_web.name
+    path.write_bytes(path.read_bytes()[:200])  # the header is there, the picture is not
+    deal(gold, status="signed", logo=True, name="好图")
+    name = "欧阳娜娜·阿卜杜热合曼·买买提明·司马相如·诸葛孔明"
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = event_services.register_attendee(
+            event=event, tier=TicketTierFactory(event=event), details=attendee(name)
+        )
+    registration.refresh_from_db()
+    assert (registration.ticket_state, registration.ticket_error) == ("ready", "")
+    page = PdfReader(io.BytesIO(registration.ticket_pdf.open("rb").read())).pages[0]
+    assert len(page.images) == 2  # the QR code and the one readable logo
+    [line] = [line for line in page.extract_text().splitlines() if line.startswith("欧阳娜娜")]
+    assert line.endswith("…") and name.startswith(line[:-1])  # one line, cut short: the logos keep their room
+
+
 def test_a_city_team_member_ticks_off_the_benefit_they_owe_on_a_whole_tour_deal(gold, tour_admin):
     _user, event = tour_admin
     signed = deal(gold, status="signed", name="全巡回")
