@@ -200,6 +200,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Reserving invite codes expire on their own: the seats they held go to those waiting within minutes.
     "waiting-lists": {"task": "events.tasks.promote_waiting_lists", "schedule": crontab(minute="*/10")},
+    # A ticket "being prepared" for an hour never reached a worker: it is asked for again.
+    "stuck-tickets": {"task": "events.tasks.request_stuck_tickets", "schedule": crontab(minute="5-59/10")},
 }
 
 if REDIS_URL:

@@ -97,6 +97,12 @@ def promote_waiting_lists() -> int:
 
 
 @shared_task
+def request_stuck_tickets() -> int:
+    """Tickets that never reached a worker are asked for again."""
+    return services.request_stuck_tickets()
+
+
+@shared_task
 def send_event_reminders() -> int:
     """Queue the day-before reminders, one task each: a slow or refusing address holds up nobody else, and a
     reminder that could not be sent is queued again by the next hourly run of the day. Returns how many."""

@@ -256,6 +256,8 @@ class Registration(models.Model):
         _("ticket"), max_length=10, choices=TicketState.choices, default=TicketState.NONE, editable=False
     )
     ticket_error = models.CharField(max_length=500, blank=True, editable=False)
+    # When the ticket was last asked for: a ticket "being prepared" for long was lost on its way to the worker.
+    ticket_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True, editable=False)
     checked_in_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

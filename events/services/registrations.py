@@ -5,6 +5,7 @@ happens inside one transaction that first locks the event row, so two requests c
 seat: on PostgreSQL the second waits for the first to commit and then counts again.
 """
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
@@ -362,6 +363,7 @@ def _claim(
                     if status == RegistrationStatus.CONFIRMED and render and tier.attendance == Attendance.IN_PERSON
                     else TicketState.NONE
                 ),
+                ticket_requested_at=now,
             )
             registration.save()
             kind = "confirmed" if status == RegistrationStatus.CONFIRMED else "waitlisted"
@@ -385,7 +387,9 @@ def _after_commit(registration: Registration, email_kind: str | None, *, render:
     """One background job per registration: render the ticket (if it has a seat), then send the email."""
     render = render and registration.has_door_ticket
     if render and registration.ticket_state != TicketState.PENDING:
-        Registration.objects.filter(pk=registration.pk).update(ticket_state=TicketState.PENDING, ticket_error="")
+        Registration.objects.filter(pk=registration.pk).update(
+            ticket_state=TicketState.PENDING, ticket_error="", ticket_requested_at=timezone.now()
+        )
         registration.ticket_state = TicketState.PENDING
     if render or email_kind:
         registration_id = registration.pk
@@ -422,10 +426,25 @@ def request_tickets(*, registrations) -> int:
         .values_list("pk", flat=True)
     )
     if ids:
-        Registration.objects.filter(pk__in=ids).update(ticket_state=TicketState.PENDING, ticket_error="")
+        Registration.objects.filter(pk__in=ids).update(
+            ticket_state=TicketState.PENDING, ticket_error="", ticket_requested_at=timezone.now()
+        )
         batches = [ids[n : n + TICKETS_PER_JOB] for n in range(0, len(ids), TICKETS_PER_JOB)]
         transaction.on_commit(lambda: [_queue_tickets(batch) for batch in batches])
     return len(ids)
+
+
+# A ticket asked for this long ago and still not ready never reached a worker (the web process stopped between
+# its commit and the message, say): asked for again. Longer than any queue of renders waits on a busy day.
+STUCK_AFTER = dt.timedelta(hours=1)
+
+
+def request_stuck_tickets() -> int:
+    """Ask again for the tickets that have been "being prepared" for longer than ``STUCK_AFTER``."""
+    stuck = Registration.objects.filter(ticket_state=TicketState.PENDING).filter(
+        Q(ticket_requested_at__lt=timezone.now() - STUCK_AFTER) | Q(ticket_requested_at__isnull=True)
+    )
+    return request_tickets(registrations=stuck)
 
 
 def _queue_tickets(ids: list[int]) -> None:
@@ -538,7 +557,8 @@ def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> lis
         registration.status = RegistrationStatus.CONFIRMED
         registration.holds_reserved_seat = bool(registration.invite_code and registration.invite_code.reserves_seats)
         registration.ticket_state = TicketState.PENDING if registration.has_door_ticket else TicketState.NONE
-        registration.save(update_fields=["status", "holds_reserved_seat", "ticket_state"])
+        registration.ticket_requested_at = now
+        registration.save(update_fields=["status", "holds_reserved_seat", "ticket_state", "ticket_requested_at"])
         _after_commit(registration, "promoted")
         promoted.append(registration)
     return promoted

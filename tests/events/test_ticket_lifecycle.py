@@ -239,3 +239,17 @@ def test_tickets_of_an_event_that_is_over_stay_as_they_were(event, registration,
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert services.request_tickets(registrations=Registration.objects.filter(pk=registration.pk)) == 0
     assert callbacks == [] and Registration.objects.get(pk=registration.pk).ticket_state == TicketState.READY
+
+
+def test_a_ticket_that_never_reached_a_worker_is_asked_for_again_after_an_hour(
+    event, django_capture_on_commit_callbacks
+):
+    tier = TicketTierFactory(event=event)
+    lost = services.register_attendee(event=event, tier=tier, details=attendee())  # its message never went out
+    on_its_way = services.register_attendee(event=event, tier=tier, details=attendee())
+    Registration.objects.filter(pk=lost.pk).update(ticket_requested_at=timezone.now() - dt.timedelta(minutes=61))
+    Registration.objects.filter(pk=on_its_way.pk).update(ticket_requested_at=timezone.now() - dt.timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.request_stuck_tickets() == 1
+    states = dict(Registration.objects.values_list("pk", "ticket_state"))
+    assert (states[lost.pk], states[on_its_way.pk]) == (TicketState.READY, TicketState.PENDING)
