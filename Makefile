@@ -17,9 +17,9 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# The CJK font for posters, tickets and certificates; zbarimg and pdftotext for the tests; chromium for the
+# The CJK fonts for posters, tickets and certificates (the second for rare characters in names); zbarimg and pdftotext for the tests; chromium for the
 # browser tests; gettext to compile translations. Installed when missing and apt is usable.
-SYSTEM_PACKAGES := fonts-wqy-zenhei zbar-tools libzbar0 poppler-utils gettext chromium
+SYSTEM_PACKAGES := fonts-wqy-zenhei fonts-hanazono zbar-tools libzbar0 poppler-utils gettext chromium
 system-packages:
 	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

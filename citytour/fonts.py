@@ -33,6 +33,21 @@ def _pillow_font(path: str, size: int):
     return ImageFont.truetype(path, size=size, index=0)
 
 
+def register_reportlab_fallback() -> str | None:
+    """Register the font for rare characters (``CITYTOUR_CJK_FALLBACK_FONT``) with reportlab and return its name,
+    or None when it is not installed: those characters are then left blank, as before."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    path = Path(settings.CITYTOUR_CJK_FALLBACK_FONT or "")
+    if not path.is_file():
+        return None
+    name = f"CityTourCJKRare-{zlib.crc32(str(path).encode()):08x}"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
+    return name
+
+
 def register_reportlab_font() -> str:
     """Register the configured font with reportlab (embedded as a subset in each PDF) and return its name.
 

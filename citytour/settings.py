@@ -166,6 +166,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # The TrueType font that draws Chinese text in PDFs and images (reportlab and Pillow both load it).
 CITYTOUR_CJK_FONT = os.environ.get("CITYTOUR_CJK_FONT", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
+# For the rare characters the first font lacks (CJK Extension B and later: 𠮷, 𬌗 in people's names).
+CITYTOUR_CJK_FALLBACK_FONT = os.environ.get(
+    "CITYTOUR_CJK_FALLBACK_FONT", "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf"
+)
 
 # Date planning warns of public holidays in these countries too (ISO codes), besides China's own.
 CITYTOUR_HOLIDAY_COUNTRIES = env_list("CITYTOUR_HOLIDAY_COUNTRIES", "US,GB")

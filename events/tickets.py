@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from citytour.fonts import FontMissing, register_reportlab_font
+from citytour.fonts import FontMissing, register_reportlab_fallback, register_reportlab_font
 from citytour.storage import store_rendered_file
 from sponsors.selectors import ticket_sponsors
 
@@ -37,36 +37,72 @@ def _qr_image(data: str) -> ImageReader:
     return ImageReader(buffer)
 
 
-def _fit(pdf, text: str, font: str, size: float, width: float) -> float:
-    """The largest size up to ``size`` at which ``text`` fits in ``width``."""
-    while size > 6 and pdf.stringWidth(text, font, size) > width:
-        size -= 0.5
-    return size
+class _Writer:
+    """Draws text in the CJK font, and each character it lacks in the font for rare characters (CJK Extension B
+    and later, found in people's names), so that no character of a name is left blank."""
 
+    def __init__(self, pdf, font: str, rare: str | None):
+        from reportlab.pdfbase import pdfmetrics
 
-def _lines(pdf, text: str, font: str, size: float, smallest: float, width: float, most: int) -> tuple[float, list]:
-    """``text`` at the largest size down to ``smallest`` at which it fits on one line of ``width``; longer, at
-    ``smallest`` on up to ``most`` lines, broken between characters (Chinese has no spaces to break at; Latin
-    words are kept whole where they can be), the last one ending in "…" if even that is not enough."""
-    size = max(_fit(pdf, text, font, size, width), smallest)
-    if pdf.stringWidth(text, font, size) <= width:
-        return size, [text]
-    lines, rest = [], text
-    while rest and len(lines) < most:
-        cut = len(rest)
-        while cut > 1 and pdf.stringWidth(rest[:cut], font, size) > width:
-            cut -= 1
-        space = rest.rfind(" ", 0, cut)
-        if cut < len(rest) and space > cut // 2 and rest[cut - 1].isascii() and rest[cut].isascii():
-            cut = space + 1  # a Latin word is not split
-        lines.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        last = lines[-1]
-        while last and pdf.stringWidth(last + "…", font, size) > width:
-            last = last[:-1]
-        lines[-1] = last + "…"
-    return size, lines
+        self.pdf, self.font, self.rare = pdf, font, rare
+        self.glyphs = pdfmetrics.getFont(font).face.charToGlyph
+        self.rare_glyphs = pdfmetrics.getFont(rare).face.charToGlyph if rare else {}
+
+    def runs(self, text: str) -> list[tuple[str, str]]:
+        """``text`` cut into (font, text) runs."""
+        runs: list[tuple[str, str]] = []
+        for character in text:
+            code = ord(character)
+            font = self.rare if code not in self.glyphs and code in self.rare_glyphs else self.font
+            if runs and runs[-1][0] == font:
+                runs[-1] = (font, runs[-1][1] + character)
+            else:
+                runs.append((font, character))
+        return runs
+
+    def width(self, text: str, size: float) -> float:
+        return sum(self.pdf.stringWidth(part, font, size) for font, part in self.runs(text))
+
+    def draw(self, x: float, y: float, text: str, size: float) -> float:
+        """Draw ``text`` from ``x``; returns where it ends."""
+        for font, part in self.runs(text):
+            self.pdf.setFont(font, size)
+            self.pdf.drawString(x, y, part)
+            x += self.pdf.stringWidth(part, font, size)
+        return x
+
+    def draw_centred(self, x: float, y: float, text: str, size: float) -> None:
+        self.draw(x - self.width(text, size) / 2, y, text, size)
+
+    def fit(self, text: str, size: float, width: float) -> float:
+        """The largest size up to ``size`` at which ``text`` fits in ``width``."""
+        while size > 6 and self.width(text, size) > width:
+            size -= 0.5
+        return size
+
+    def lines(self, text: str, size: float, smallest: float, width: float, most: int) -> tuple[float, list]:
+        """``text`` at the largest size down to ``smallest`` at which it fits on one line of ``width``; longer,
+        at ``smallest`` on up to ``most`` lines, broken between characters (Chinese has no spaces to break at;
+        Latin words are kept whole where they can be), the last one ending in "…" if even that is not enough."""
+        size = max(self.fit(text, size, width), smallest)
+        if self.width(text, size) <= width:
+            return size, [text]
+        lines, rest = [], text
+        while rest and len(lines) < most:
+            cut = len(rest)
+            while cut > 1 and self.width(rest[:cut], size) > width:
+                cut -= 1
+            space = rest.rfind(" ", 0, cut)
+            if cut < len(rest) and space > cut // 2 and rest[cut - 1].isascii() and rest[cut].isascii():
+                cut = space + 1  # a Latin word is not split
+            lines.append(rest[:cut].rstrip())
+            rest = rest[cut:].lstrip()
+        if rest:
+            last = lines[-1]
+            while last and self.width(last + "…", size) > width:
+                last = last[:-1]
+            lines[-1] = last + "…"
+        return size, lines
 
 
 def draw_ticket(registration: Registration) -> bytes:
@@ -77,6 +113,7 @@ def draw_ticket(registration: Registration) -> bytes:
     pdf = canvas.Canvas(buffer, pagesize=A6, pageCompression=1)
     pdf.setTitle(f"{event.tour.name} · {registration.name}")
     pdf.setAuthor("citytour")
+    text = _Writer(pdf, font, register_reportlab_fallback())
     margin = 8 * mm
     inner = width - 2 * margin
     sponsors = ticket_sponsors(event)
@@ -87,60 +124,48 @@ def draw_ticket(registration: Registration) -> bytes:
         pdf.rect(0, height - 24 * mm, width, 24 * mm, stroke=0, fill=1)
         pdf.setFillColor(colors.white)
         tour_name = event.tour.display_name  # in the attendee's language, as the title and the tier are
-        pdf.setFont(font, _fit(pdf, tour_name, font, 12, inner))
-        pdf.drawString(margin, height - 11 * mm, tour_name)
+        text.draw(margin, height - 11 * mm, tour_name, text.fit(tour_name, 12, inner))
         title = event.display_title
-        pdf.setFont(font, _fit(pdf, title, font, 9, inner))
-        pdf.drawString(margin, height - 18 * mm, title)
+        text.draw(margin, height - 18 * mm, title, text.fit(title, 9, inner))
 
         y = height - 33 * mm
         pdf.setFillColor(ACCENT)
-        pdf.setFont(font, 16)
-        pdf.drawString(margin, y, event.city.name_zh)
-        pdf.setFont(font, 9)
-        pdf.drawString(margin + pdf.stringWidth(event.city.name_zh, font, 16) + 3 * mm, y, event.city.name_en)
+        end_of_city = text.draw(margin, y, event.city.name_zh, 16)
+        text.draw(end_of_city + 3 * mm, y, event.city.name_en, 9)
         pdf.setFillColor(INK)
         y -= 7 * mm
         if event.start:
             start, end = timezone.localtime(event.start), timezone.localtime(event.end)
-            when = f"{formats.date_format(start, 'Y-m-d l')} {start:%H:%M}–{end:%H:%M}"
-            pdf.setFont(font, 9)
-            pdf.drawString(margin, y, when)
+            text.draw(margin, y, f"{formats.date_format(start, 'Y-m-d l')} {start:%H:%M}–{end:%H:%M}", 9)
             y -= 5 * mm
         if venue:
-            for text, venue_lines in ((venue.display_name, 1), (venue.address, 2)):
-                size, lines = _lines(pdf, text, font, 8, 7, inner, venue_lines)
-                pdf.setFont(font, size)
+            for words, venue_lines in ((venue.display_name, 1), (venue.address, 2)):
+                size, lines = text.lines(words, 8, 7, inner, venue_lines)
                 for line in lines:
-                    pdf.drawString(margin, y, line)
+                    text.draw(margin, y, line, size)
                     y -= size * 0.45 * mm + 1.2 * mm
         y -= 2 * mm
         pdf.setStrokeColor(ACCENT)
         pdf.line(margin, y, width - margin, y)
-        size, lines = _lines(pdf, registration.name, font, 18, 11, inner, person_lines)
-        pdf.setFont(font, size)
+        size, lines = text.lines(registration.name, 18, 11, inner, person_lines)
         for line in lines:
             y -= size * 0.4 * mm + 1.5 * mm
-            pdf.drawString(margin, y, line)
+            text.draw(margin, y, line, size)
         y -= 5.5 * mm
         if registration.company:
-            size, lines = _lines(pdf, registration.company, font, 9, 7, inner, person_lines)
-            pdf.setFont(font, size)
+            size, lines = text.lines(registration.company, 9, 7, inner, person_lines)
             for line in lines:
-                pdf.drawString(margin, y, line)
+                text.draw(margin, y, line, size)
                 y -= size * 0.45 * mm + 1 * mm
             y -= 1 * mm
-        pdf.setFont(font, 9)
-        pdf.drawString(margin, y, tier.display_name)
+        text.draw(margin, y, tier.display_name, 9)
 
         _draw_sponsor_logos(pdf, sponsors, margin, 58 * mm, inner, font)
 
         qr_size = 42 * mm
         pdf.drawImage(_qr_image(registration.ticket_secret), (width - qr_size) / 2, 14 * mm, qr_size, qr_size)
-        pdf.setFont(font, 10)
-        pdf.drawCentredString(width / 2, 10 * mm, registration.ticket_code)
-        pdf.setFont(font, 6.5)
-        pdf.drawCentredString(width / 2, 5 * mm, "凭此票入场 · Show this ticket at the door")
+        text.draw_centred(width / 2, 10 * mm, registration.ticket_code, 10)
+        text.draw_centred(width / 2, 5 * mm, "凭此票入场 · Show this ticket at the door", 6.5)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -10,6 +10,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 from pypdf import PdfReader
 
 from events import services, tasks
@@ -253,3 +254,35 @@ def test_a_ticket_that_never_reached_a_worker_is_asked_for_again_after_an_hour(
         assert tasks.request_stuck_tickets() == 1
     states = dict(Registration.objects.values_list("pk", "ticket_state"))
     assert (states[lost.pk], states[on_its_way.pk]) == (TicketState.READY, TicketState.PENDING)
+
+
+def dark_pixels(registration, tmp_path) -> int:
+    """How much ink the ticket's page has, as poppler draws it."""
+    registration.refresh_from_db()
+    (tmp_path / "ticket.pdf").write_bytes(registration.ticket_pdf.open("rb").read())
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-gray", "-singlefile", str(tmp_path / "ticket.pdf"), str(tmp_path / "page")],
+        check=True,
+        timeout=60,
+    )
+    with Image.open(tmp_path / "page.pgm") as page:
+        return page.point(lambda value: 255 if value < 128 else 0).histogram()[255]
+
+
+def test_rare_characters_of_a_name_are_drawn_from_the_second_font(
+    event, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    # 𬌗 (U+2C317, in China's list of standard characters) and 𠮷 (U+20BB7, a family name) are not in WenQuanYi.
+    # (Text extraction cannot show them: reportlab writes no text mapping for characters beyond U+FFFF, so the
+    # ink on the page is what is compared.)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(
+            event=event, tier=TicketTierFactory(event=event), details=attendee("王𬌗𠮷")
+        )
+    with_rare_font = dark_pixels(registration, tmp_path)
+    settings.CITYTOUR_CJK_FALLBACK_FONT = "/nonexistent/rare.ttf"  # not installed: the ticket is still made
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_ticket(registration=registration)
+    assert Registration.objects.get(pk=registration.pk).ticket_state == TicketState.READY
+    without = dark_pixels(registration, tmp_path)
+    assert with_rare_font > without + 400  # the ink of two 18-point characters
