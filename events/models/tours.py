@@ -293,6 +293,12 @@ class Event(models.Model):
     def is_over(self) -> bool:
         return bool(self.end and self.end <= timezone.now())
 
+    @property
+    def takes_registrations(self) -> bool:
+        """Registration is open while the event is published and until it ends (people register at the door
+        while it runs)."""
+        return self.status == EventStatus.PUBLISHED and not self.is_over
+
     def upcoming(self, now=None) -> bool:
         """Announced (published, or with registration closed) and not begun: what attendees may still change
         their plans for, and what a freed seat is still worth giving to someone waiting."""

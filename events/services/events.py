@@ -30,11 +30,11 @@ def _poster_inputs(event: Event) -> tuple:
 
 
 # What a ticket shows of its event (the rest comes from the registration, its tier and the venue).
-TICKET_FIELDS = ("title", "title_en", "start", "end", "venue_id", "city_id")
+EVENT_TICKET_FIELDS = ("title", "title_en", "start", "end", "venue_id", "city_id")
 
 
 def _ticket_inputs(event: Event) -> tuple:
-    return tuple(getattr(event, field) for field in TICKET_FIELDS)
+    return tuple(getattr(event, field) for field in EVENT_TICKET_FIELDS)
 
 
 def _unique_slug(event: Event) -> str:

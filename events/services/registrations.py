@@ -491,10 +491,6 @@ def save_registration(*, registration: Registration, changed) -> Registration:
     return current
 
 
-# What an attendee may change of their own registration (the rest — tier, code, email — is the organizers').
-OWN_DETAILS = ("name", "company", "job_role", "phone", "answers")
-
-
 @transaction.atomic
 def change_own_details(*, registration: Registration, details: AttendeeDetails) -> Registration:
     """An attendee corrects their own details before the event; a ticket that shows one of them is rendered
@@ -502,6 +498,7 @@ def change_own_details(*, registration: Registration, details: AttendeeDetails) 
     _check_lengths(details)
     if not details.name.strip():
         raise RegistrationError(_("Your name cannot be empty."), code="no_name")
+    # What an attendee may change of their own (the tier, the code and the email are the organizers').
     values = {
         "name": details.name.strip(),
         "company": details.company.strip(),

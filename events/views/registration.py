@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from .. import services
 from ..forms import AttendeeDetailsForm, RegistrationForm
-from ..models import PUBLIC_STATUSES, Event, EventStatus, Registration, RegistrationStatus, TicketState
+from ..models import PUBLIC_STATUSES, Event, Registration, RegistrationStatus, TicketState
 from ..selectors import places_in_line, public_tiers, tickets_of
 
 
@@ -31,9 +31,7 @@ def register(request, tour_slug, event_slug):
     initial = {"name": request.user.get_full_name(), "invite_code": request.GET.get("code", "")}
     form = RegistrationForm(request.POST or None, event=event, tiers=tiers, initial=initial)
     offer_waitlist = False
-    # Open while published and until the event ends (people register at the door while it runs).
-    is_open = event.status == EventStatus.PUBLISHED and not event.is_over
-    if request.method == "POST" and is_open and form.is_valid():
+    if request.method == "POST" and event.takes_registrations and form.is_valid():
         try:
             services.register_attendee(
                 event=event,
@@ -60,7 +58,7 @@ def register(request, tour_slug, event_slug):
             "tour": event.tour,
             "form": form,
             "offer_waitlist": offer_waitlist,
-            "open": is_open,
+            "open": event.takes_registrations,
         },
     )
 
@@ -78,10 +76,7 @@ def my_tickets(request):
         registration.place_in_line = places.get(registration.pk)
     # While a ticket is being prepared the page reloads itself, less and less often, and stops after some
     # two and a half minutes (a worker that is down would otherwise reload a phone's page for ever).
-    pending = any(
-        r.status == "confirmed" and r.tier.attendance != "online" and r.ticket_state == TicketState.PENDING
-        for r in registrations
-    )
+    pending = any(r.has_door_ticket and r.ticket_state == TicketState.PENDING for r in registrations)
     try:
         reloads = min(max(int(request.GET.get("reloads", 0)), 0), RELOADS)
     except ValueError:
