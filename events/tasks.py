@@ -37,11 +37,16 @@ def render_tickets(registration_ids: list[int]) -> None:
     """Render again a batch of tickets (after a change of what they show); one that fails is marked failed, with
     the reason, and the others go on."""
     for registration_id in registration_ids:
-        try:
-            render_ticket(registration_id)
-        except Exception as error:
-            logger.exception("ticket %s could not be rendered", registration_id)
-            Registration.objects.filter(pk=registration_id).update(ticket_state="failed", ticket_error=str(error)[:500])
+        _render_or_record_failure(registration_id)
+
+
+def _render_or_record_failure(registration_id: int) -> None:
+    """Render a ticket; one that fails says so on its row (the page shows it, the code still works at the door)."""
+    try:
+        render_ticket(registration_id)
+    except Exception as error:
+        logger.exception("ticket %s could not be rendered", registration_id)
+        Registration.objects.filter(pk=registration_id).update(ticket_state="failed", ticket_error=str(error)[:500])
 
 
 # No result kept: the registration row says how its ticket went, and without ignore_result every call from a
@@ -50,13 +55,8 @@ def render_tickets(registration_ids: list[int]) -> None:
 def prepare_registration(registration_id: int, render: bool, email_kind: str) -> None:
     """After a registration commits: its ticket, then its email (sent on its own, so a mail outage retries only
     the email)."""
-    try:
-        if render:
-            render_ticket(registration_id)
-    except Exception as error:
-        # The ticket failed (the page says so, the code still works at the door); the email goes out anyway.
-        logger.exception("ticket %s could not be rendered", registration_id)
-        Registration.objects.filter(pk=registration_id).update(ticket_state="failed", ticket_error=str(error)[:500])
+    if render:
+        _render_or_record_failure(registration_id)  # a failed ticket does not hold up the email
     if email_kind:
         send_registration_email.delay(registration_id, email_kind)
 

@@ -406,9 +406,13 @@ def _queue(registration_id: int, render: bool, email_kind: str) -> None:
     except Exception as error:
         logger.exception("Could not queue the ticket and email of registration %s", registration_id)
         if render:
-            Registration.objects.filter(pk=registration_id, ticket_state=TicketState.PENDING).update(
-                ticket_state=TicketState.FAILED, ticket_error=f"not queued: {error}"[:500]
-            )
+            _not_queued([registration_id], error)
+
+
+def _not_queued(ids: list[int], error: Exception) -> None:
+    Registration.objects.filter(pk__in=ids, ticket_state=TicketState.PENDING).update(
+        ticket_state=TicketState.FAILED, ticket_error=f"not queued: {error}"[:500]
+    )
 
 
 # Tickets rendered again by one background job (a change of an event or a venue can touch thousands).
@@ -454,9 +458,7 @@ def _queue_tickets(ids: list[int]) -> None:
         render_tickets.delay(ids)
     except Exception as error:
         logger.exception("Could not queue the tickets %s", ids)
-        Registration.objects.filter(pk__in=ids, ticket_state=TicketState.PENDING).update(
-            ticket_state=TicketState.FAILED, ticket_error=f"not queued: {error}"[:500]
-        )
+        _not_queued(ids, error)
 
 
 def request_ticket(*, registration: Registration) -> None:
