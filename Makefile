@@ -54,5 +54,9 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# The registration benchmark (PostgreSQL at BENCH_POSTGRES, Redis at BENCH_REDIS; see the README).
+bench: install messages
+	$(PY) bench/registration.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 media staticfiles

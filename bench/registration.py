@@ -3,7 +3,9 @@
 
 Measures in one run: (a) requests per second and median latency of the registration POST with N concurrent
 clients, (b) the same for a trivial Django view on the same server (/healthz), the floor, and (c) a race of many
-clients for the last seats of a tier. The last line reads:
+clients for the last seats of a tier. Between the two it measures a signed-in floor: a POST from the same signed-in
+clients, with the same form, to a view that only adds the registration's message and redirects to the tickets
+(bench/server_urls.py), so that the figures tell what the registration itself costs. The last line reads:
 
     registration: X req/s, Y× floor latency, oversold=Z
 
@@ -40,6 +42,12 @@ def parse_args():
         default=4800,
         help="requests to the floor view (default 4800: it answers about ten times faster, so its phase lasts "
         "about as long as the registrations' and one stall of the machine does not swing it)",
+    )
+    parser.add_argument(
+        "--signed-in-requests",
+        type=int,
+        default=1440,
+        help="requests to the signed-in floor (default 1440: about three times cheaper than a registration)",
     )
     parser.add_argument("--race", type=int, default=50, help="clients racing for the last seats")
     parser.add_argument("--seats", type=int, default=5, help="seats left in the race")
@@ -250,6 +258,7 @@ def registration_post(tier, session: str, index: int) -> tuple[str, dict]:
 
 
 PORT = 8765
+SIGNED_IN_PATH = "/bench/signed-in/"
 
 
 def main():
@@ -317,7 +326,8 @@ def main():
                 "warning",
             ],
             cwd=ROOT,
-            env=environment,
+            # The product's settings and URLs, and the signed-in floor's view.
+            env={**environment, "DJANGO_SETTINGS_MODULE": "bench.server_settings"},
         )
         deadline = time.monotonic() + 60
         while True:
@@ -339,6 +349,9 @@ def main():
             # before anything is measured, so that neither phase pays for the server's start.
             for _ in range(20):
                 client.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+            for _ in range(warm_per_client):
+                body, headers = registration_post(warmup_tier, sessions[index], index)
+                client.request("POST", SIGNED_IN_PATH, body=body, headers=headers)
             for k in range(warm_per_client):
                 n = args.requests + args.race + index * warm_per_client + k
                 body, headers = registration_post(warmup_tier, sessions[n], n)
@@ -355,6 +368,18 @@ def main():
         floor_clients, floor_wall = run_clients(args.clients, floor)
         floor_cpu = meter.used(before, meter.snapshot()) if before else {}
         floor_rps, floor_median, floor_count = figures(floor_clients, floor_wall)
+
+        def signed_in(index, client):
+            for k in range(args.signed_in_requests // args.clients):
+                n = (index * args.clients + k) % len(sessions)
+                body, headers = registration_post(big_tier, sessions[n], n)
+                client.request("POST", SIGNED_IN_PATH, body=body, headers=headers)
+
+        before = meter.snapshot()
+        signed_clients, signed_wall = run_clients(args.clients, signed_in)
+        signed_cpu = meter.used(before, meter.snapshot()) if before else {}
+        signed_rps, signed_median, signed_count = figures(signed_clients, signed_wall)
+        signed_ok = [status for client in signed_clients for status in client.statuses].count(302)
 
         register_path = f"/tours/{big.tour.slug}/{big.slug}/register/"
 
@@ -394,6 +419,8 @@ def main():
             redis.Redis.from_url(args.redis).delete(queue)
         drop_database(args.postgres, name)
 
+    if signed_ok != signed_count:
+        sys.exit(f"the signed-in floor refused requests: {signed_ok} of {signed_count} redirected")
     if ok != reg_count or registered_big != reg_count or sold == 0:
         # Figures of refused requests would measure the wrong thing: say so, and fail.
         sys.exit(
@@ -408,9 +435,14 @@ def main():
         f"median {floor_median * 1000:.2f} ms; {cpu_figure(floor_cpu, floor_count)}"
     )
     print(
+        f"signed-in floor (POST {SIGNED_IN_PATH}: session, account, CSRF, message, redirect): {signed_count} "
+        f"requests, {args.clients} clients, {signed_rps:.0f} req/s, median {signed_median * 1000:.2f} ms "
+        f"({signed_median / floor_median:.1f}× floor); {cpu_figure(signed_cpu, signed_count)}"
+    )
+    print(
         f"registration (POST register): {reg_count} requests, {args.clients} clients, {reg_rps:.0f} req/s, "
         f"median {reg_median * 1000:.2f} ms, {ok} redirected to the tickets page, {registered_big} rows; "
-        f"{cpu_figure(reg_cpu, reg_count)}"
+        f"{cpu_figure(reg_cpu, reg_count)}; {reg_median / signed_median:.1f}× the signed-in floor"
     )
     print(f"race: {args.race} clients for the last {args.seats} seats, {sold} sold")
     print(
