@@ -131,9 +131,19 @@ def run_clients(count: int, work) -> tuple[list[Client], float]:
     return clients, time.perf_counter() - started
 
 
-def figures(clients: list[Client], wall: float) -> tuple[float, float, int]:
-    latencies = [latency for client in clients for latency in client.latencies]
-    return len(latencies) / wall, statistics.median(latencies), len(latencies)
+class Phase:
+    """One measured phase: its clients run ``work`` at once; requests per second, median latency, statuses and
+    the server's CPU while it ran."""
+
+    def __init__(self, meter, count: int, work):
+        before = meter.snapshot()
+        clients, wall = run_clients(count, work)
+        self.cpu = meter.used(before, meter.snapshot()) if before else {}
+        latencies = [latency for client in clients for latency in client.latencies]
+        self.count = len(latencies)
+        self.rps = self.count / wall
+        self.median = statistics.median(latencies)
+        self.statuses = [status for client in clients for status in client.statuses]
 
 
 class CpuMeter:
@@ -345,7 +355,7 @@ def main():
         warm_path = f"/tours/{warmup.tour.slug}/{warmup.slug}/register/"
 
         def warm(index, client):
-            # Both paths once through every worker (imports, translations, connections, prepared statements)
+            # Every path through every worker (imports, translations, connections, prepared statements)
             # before anything is measured, so that neither phase pays for the server's start.
             for _ in range(20):
                 client.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
@@ -364,22 +374,16 @@ def main():
             for _ in range(args.floor_requests // args.clients):
                 client.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
 
-        before = meter.snapshot()
-        floor_clients, floor_wall = run_clients(args.clients, floor)
-        floor_cpu = meter.used(before, meter.snapshot()) if before else {}
-        floor_rps, floor_median, floor_count = figures(floor_clients, floor_wall)
+        floor_phase = Phase(meter, args.clients, floor)
 
         def signed_in(index, client):
-            for k in range(args.signed_in_requests // args.clients):
-                n = (index * args.clients + k) % len(sessions)
+            per_signed_in = args.signed_in_requests // args.clients
+            for k in range(per_signed_in):
+                n = (index * per_signed_in + k) % len(sessions)
                 body, headers = registration_post(big_tier, sessions[n], n)
                 client.request("POST", SIGNED_IN_PATH, body=body, headers=headers)
 
-        before = meter.snapshot()
-        signed_clients, signed_wall = run_clients(args.clients, signed_in)
-        signed_cpu = meter.used(before, meter.snapshot()) if before else {}
-        signed_rps, signed_median, signed_count = figures(signed_clients, signed_wall)
-        signed_ok = [status for client in signed_clients for status in client.statuses].count(302)
+        signed_phase = Phase(meter, args.clients, signed_in)
 
         register_path = f"/tours/{big.tour.slug}/{big.slug}/register/"
 
@@ -389,12 +393,7 @@ def main():
                 body, headers = registration_post(big_tier, sessions[n], n)
                 client.request("POST", register_path, body=body, headers=headers)
 
-        before = meter.snapshot()
-        reg_clients, reg_wall = run_clients(args.clients, register)
-        reg_cpu = meter.used(before, meter.snapshot()) if before else {}
-        reg_rps, reg_median, reg_count = figures(reg_clients, reg_wall)
-        statuses = [status for client in reg_clients for status in client.statuses]
-        ok = statuses.count(302)
+        reg_phase = Phase(meter, args.clients, register)
 
         race_path = f"/tours/{race.tour.slug}/{race.slug}/register/"
 
@@ -419,34 +418,36 @@ def main():
             redis.Redis.from_url(args.redis).delete(queue)
         drop_database(args.postgres, name)
 
-    if signed_ok != signed_count:
-        sys.exit(f"the signed-in floor refused requests: {signed_ok} of {signed_count} redirected")
-    if ok != reg_count or registered_big != reg_count or sold == 0:
+    floor, signed, reg = floor_phase, signed_phase, reg_phase
+    signed_ok, ok = signed.statuses.count(302), reg.statuses.count(302)
+    if signed_ok != signed.count:
+        sys.exit(f"the signed-in floor refused requests: {signed_ok} of {signed.count} redirected")
+    if ok != reg.count or registered_big != reg.count or sold == 0:
         # Figures of refused requests would measure the wrong thing: say so, and fail.
         sys.exit(
-            f"the registrations did not go through: {ok} of {reg_count} redirected, {registered_big} rows, "
+            f"the registrations did not go through: {ok} of {reg.count} redirected, {registered_big} rows, "
             f"{sold} sold in the race"
         )
     tasks = f"tasks queued on Redis ({queue})" if use_redis else "tasks run in the web process (no Redis)"
     layout = f"{args.workers} sync workers" if args.threads == 1 else f"{args.workers} workers × {args.threads} threads"
     print(f"server: gunicorn, {layout}, PostgreSQL; {tasks}")
     print(
-        f"floor (GET /healthz): {floor_count} requests, {args.clients} clients, {floor_rps:.0f} req/s, "
-        f"median {floor_median * 1000:.2f} ms; {cpu_figure(floor_cpu, floor_count)}"
+        f"floor (GET /healthz): {floor.count} requests, {args.clients} clients, {floor.rps:.0f} req/s, "
+        f"median {floor.median * 1000:.2f} ms; {cpu_figure(floor.cpu, floor.count)}"
     )
     print(
-        f"signed-in floor (POST {SIGNED_IN_PATH}: session, account, CSRF, message, redirect): {signed_count} "
-        f"requests, {args.clients} clients, {signed_rps:.0f} req/s, median {signed_median * 1000:.2f} ms "
-        f"({signed_median / floor_median:.1f}× floor); {cpu_figure(signed_cpu, signed_count)}"
+        f"signed-in floor (POST {SIGNED_IN_PATH}: session, account, CSRF, message, redirect): {signed.count} "
+        f"requests, {args.clients} clients, {signed.rps:.0f} req/s, median {signed.median * 1000:.2f} ms "
+        f"({signed.median / floor.median:.1f}× floor); {cpu_figure(signed.cpu, signed.count)}"
     )
     print(
-        f"registration (POST register): {reg_count} requests, {args.clients} clients, {reg_rps:.0f} req/s, "
-        f"median {reg_median * 1000:.2f} ms, {ok} redirected to the tickets page, {registered_big} rows; "
-        f"{cpu_figure(reg_cpu, reg_count)}; {reg_median / signed_median:.1f}× the signed-in floor"
+        f"registration (POST register): {reg.count} requests, {args.clients} clients, {reg.rps:.0f} req/s, "
+        f"median {reg.median * 1000:.2f} ms, {ok} redirected to the tickets page, {registered_big} rows; "
+        f"{cpu_figure(reg.cpu, reg.count)}; {reg.median / signed.median:.1f}× the signed-in floor"
     )
     print(f"race: {args.race} clients for the last {args.seats} seats, {sold} sold")
     print(
-        f"registration: {reg_rps:.0f} req/s, {reg_median / floor_median:.1f}× floor latency, "
+        f"registration: {reg.rps:.0f} req/s, {reg.median / floor.median:.1f}× floor latency, "
         f"oversold={max(0, sold - args.seats)}"
     )
 
