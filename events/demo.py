@@ -318,7 +318,7 @@ def seed_registrations(tour: Tour, logins: DemoLogins) -> None:
         event=guangzhou, name="早鸟票", name_en="Early bird", price=49, quota=20, position=0
     )
     TicketTier.objects.create(event=guangzhou, name="普通票", name_en="Standard", quota=100, position=1)
-    for _i in range(23):
+    for _i in range(early.quota):  # sold out (the waiting list of an event still ahead is Hangzhou's workshop)
         n += 1
         name, email = _person(n)
         register_attendee(
@@ -326,7 +326,6 @@ def seed_registrations(tour: Tour, logins: DemoLogins) -> None:
             tier=early,
             render=False,
             notify=False,
-            join_waitlist=True,
             source="import",
             details=AttendeeDetails(name=name, email=email, privacy_accepted=True),
         )

@@ -311,6 +311,13 @@ class Registration(models.Model):
         door, of an event that has not begun (nor been finished or cancelled)."""
         return self.is_active and self.checked_in_at is None and self.event.upcoming(now)
 
+    def cancellable_by_owner(self, now=None) -> bool:
+        """Whether its owner may cancel it: while they may change it, and a place on a waiting list until the event
+        ends — it holds no seat, and once the event has begun, leaving the list lets its owner register for a seat
+        freed at the door."""
+        waiting_while_open = self.status == RegistrationStatus.WAITLISTED and self.event.takes_registrations
+        return waiting_while_open or self.changeable_by_owner(now)
+
 
 class CheckInStaff(models.Model):
     """Someone (a volunteer, say) who may check attendees in at one event, besides its organizers."""

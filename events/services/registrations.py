@@ -9,9 +9,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -75,7 +77,8 @@ def _take_lock(event: Event) -> None:
 def _existing(event: Event, email: str, user) -> Registration | None:
     match = Q(email__iexact=email)
     if user is not None:
-        match |= Q(user=user)
+        verified = EmailAddress.objects.filter(user=user, verified=True).values_list(Lower("email"))
+        match |= Q(user=user) | Q(user__isnull=True, email__in=verified)
     return Registration.objects.filter(match, ACTIVE, event=event).select_related("tier").first()
 
 
@@ -90,7 +93,7 @@ def _check_code(code: InviteCode | None, raw_code: str, event: Event, now, uses:
         raise RegistrationError(_("This invite code is for another event."), code="other_event")
     if code.expires_at and code.expires_at <= now:
         raise RegistrationError(
-            _("This invite code expired on %(date)s.")
+            _("This invite code expired (%(date)s).")
             % {"date": formats.date_format(timezone.localtime(code.expires_at), "DATETIME_FORMAT")},
             code="expired_code",
         )
@@ -148,6 +151,11 @@ SELECT t.*, e.status AS event_status,
               WHERE r.event_id = e.id AND r.email = %(email)s AND r.status <> %(cancelled)s)
      OR EXISTS (SELECT 1 FROM events_registration r
                  WHERE r.user_id = %(user)s AND r.event_id = e.id AND r.status <> %(cancelled)s)
+     -- made elsewhere (an imported list) under another verified address of the account: "My tickets" shows it
+     OR EXISTS (SELECT 1 FROM events_registration r
+                 WHERE r.user_id IS NULL AND r.event_id = e.id AND r.status <> %(cancelled)s
+                   AND r.email IN (SELECT LOWER(a.email) FROM account_emailaddress a
+                                    WHERE a.user_id = %(user)s AND a.verified))
     ) AS already_registered,
     (SELECT COUNT(*) FROM events_registration r WHERE r.invite_code_id = %(code)s AND r.status <> %(cancelled)s
     ) AS code_uses
@@ -328,17 +336,12 @@ def _claim(
                     raise _WaitingListFirst
                 shortage = "sold_out"  # the people in line go first
             if shortage:
+                if not event.upcoming(now):
+                    # Nobody is promoted once the event has begun: a waiting list would hold people for nothing.
+                    raise _shortage_error(shortage, tier, state, waiting_list=False)
                 if not join_waitlist:
-                    if shortage == "capacity":
-                        raise RegistrationError(
-                            _("The event is full: all %(capacity)s seats are taken. You can join the waiting list.")
-                            % {"capacity": state.capacity},
-                            code="capacity",
-                        )
-                    raise RegistrationError(
-                        _("“%(tier)s” is sold out. You can join the waiting list.") % {"tier": tier.display_name},
-                        code="sold_out",
-                    )
+                    # An organizers' list (an import) puts nobody on the waiting list: the message does not offer it.
+                    raise _shortage_error(shortage, tier, state, waiting_list=not by_organizers)
                 status = RegistrationStatus.WAITLISTED
 
             registration = Registration(
@@ -374,9 +377,23 @@ def _claim(
     return registration
 
 
+def _shortage_error(shortage: str, tier: TicketTier, state: ClaimState, *, waiting_list: bool) -> RegistrationError:
+    if shortage == "capacity":
+        if waiting_list:
+            message = _("The event is full: all %(capacity)s seats are taken. You can join the waiting list.")
+        else:
+            message = _("The event is full: all %(capacity)s seats are taken.")
+        return RegistrationError(message % {"capacity": state.capacity}, code="capacity")
+    if waiting_list:
+        message = _("“%(tier)s” is sold out. You can join the waiting list.")
+    else:
+        message = _("“%(tier)s” is sold out.")
+    return RegistrationError(message % {"tier": tier.display_name}, code="sold_out")
+
+
 def _outside_window(tier: TicketTier, now) -> str:
     if tier.sale_starts and now < tier.sale_starts:
-        return _("Sales for “%(tier)s” open on %(date)s.") % {
+        return _("Sales for “%(tier)s” open later (%(date)s).") % {
             "tier": tier.display_name,
             "date": formats.date_format(timezone.localtime(tier.sale_starts), "DATETIME_FORMAT"),
         }
@@ -566,12 +583,13 @@ def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> lis
 @transaction.atomic
 def cancel_registration(*, registration: Registration, by_owner: bool = False) -> Registration:
     """The seat goes back to the tier, and to the first person waiting for it. Its owner (``by_owner``) cancels
-    only before the event begins; organizers at any time."""
+    only before the event begins (leaves a waiting list until it ends); organizers at any time."""
     event = _lock_event(registration.event)
     registration = Registration.objects.select_related("tier").get(pk=registration.pk)
     if registration.status == RegistrationStatus.CANCELLED:
         return registration
-    if by_owner and not event.upcoming():
+    registration.event = event
+    if by_owner and not registration.cancellable_by_owner():
         raise RegistrationError(
             _("The registration can no longer be cancelled: the event has begun, is over or was called off."),
             code="begun",

@@ -33,7 +33,7 @@ def register(request, tour_slug, event_slug):
     offer_waitlist = False
     if request.method == "POST" and event.takes_registrations and form.is_valid():
         try:
-            services.register_attendee(
+            registration = services.register_attendee(
                 event=event,
                 tier=form.cleaned_data["tier"] or tiers.first(),
                 details=form.details(email=request.user.email, language=request.LANGUAGE_CODE),
@@ -45,10 +45,11 @@ def register(request, tour_slug, event_slug):
             messages.info(request, _("You are already registered for this event; here is your registration."))
             return redirect("events:my_tickets")
         except ValidationError as error:
-            offer_waitlist = getattr(error, "code", "") in ("sold_out", "capacity")
+            # Nobody is promoted once the event has begun: its waiting list is closed.
+            offer_waitlist = getattr(error, "code", "") in ("sold_out", "capacity") and event.upcoming()
             form.add_error(None, error.messages)
         else:
-            messages.success(request, _("Thank you for registering! Your ticket is on its way."))
+            messages.success(request, _registered_message(registration))
             return redirect("events:my_tickets")
     return render(
         request,
@@ -61,6 +62,16 @@ def register(request, tour_slug, event_slug):
             "open": event.takes_registrations,
         },
     )
+
+
+def _registered_message(registration: Registration) -> str:
+    if registration.status == RegistrationStatus.WAITLISTED:
+        return _("You are on the waiting list for “%(tier)s”. When a seat frees up, it is yours and we email you.") % {
+            "tier": registration.tier.display_name
+        }
+    if not registration.has_door_ticket:
+        return _("Thank you for registering! The livestream link is on this page and comes by email before the start.")
+    return _("Thank you for registering! Your ticket is on its way.")
 
 
 @login_required
@@ -149,10 +160,14 @@ def change_details(request, pk):
 @require_POST
 def cancel(request, pk):
     registration = _own_registration(request, pk)
+    was_waiting = registration.status == RegistrationStatus.WAITLISTED
     try:
         services.cancel_registration(registration=registration, by_owner=True)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("Your registration is cancelled. Thank you for freeing the seat."))
+        if was_waiting:
+            messages.success(request, _("You have left the waiting list."))
+        else:
+            messages.success(request, _("Your registration is cancelled. Thank you for freeing the seat."))
     return redirect("events:my_tickets")

@@ -3,8 +3,11 @@
 import datetime as dt
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from events import services
@@ -69,7 +72,7 @@ def test_sold_out_offers_the_waiting_list(tier):
 
 
 def test_the_event_capacity_caps_all_tiers_together():
-    event = EventFactory(capacity=4, venue__capacity=100)
+    event = UpcomingEventFactory(capacity=4, venue__capacity=100)
     early = TicketTierFactory(event=event, quota=3)
     student = TicketTierFactory(event=event, quota=3, name_en="Student")
     for tier in (early, early, early, student):
@@ -82,10 +85,12 @@ def test_the_event_capacity_caps_all_tiers_together():
 
 
 def test_outside_the_sale_window(tier):
-    tier.sale_starts = timezone.now() + dt.timedelta(days=1)
+    tier.sale_starts = dt.datetime(2031, 5, 1, 9, 30, tzinfo=dt.UTC)  # 17:30 in Shanghai
     tier.save()
-    code, messages = refusal(event=tier.event, tier=tier, details=attendee())
-    assert code == "not_on_sale" and messages[0].startswith("Sales for “Standard” open on ")
+    assert refusal(event=tier.event, tier=tier, details=attendee()) == (
+        "not_on_sale",
+        ["Sales for “Standard” open later (May 1, 2031, 5:30 p.m.)."],
+    )
     tier.sale_starts, tier.sale_ends = None, timezone.now() - dt.timedelta(minutes=1)
     tier.save()
     assert refusal(event=tier.event, tier=tier, details=attendee()) == (
@@ -124,9 +129,11 @@ def test_invite_codes_expired_other_event_used_up_and_invite_only_tiers(tier):
         ["This invite code has been used up."],
     )
     [expired] = services.create_invite_codes(event=tier.event, tier=vip, channel=InviteChannel.PARTNER, count=1)
-    InviteCode.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - dt.timedelta(hours=1))
-    code_name, messages = refusal(event=tier.event, tier=tier, details=attendee(), invite_code=expired.code)
-    assert code_name == "expired_code" and messages[0].startswith("This invite code expired on ")
+    InviteCode.objects.filter(pk=expired.pk).update(expires_at=dt.datetime(2025, 12, 31, 16, 0, tzinfo=dt.UTC))
+    assert refusal(event=tier.event, tier=tier, details=attendee(), invite_code=expired.code) == (
+        "expired_code",
+        ["This invite code expired (Jan. 1, 2026, midnight)."],
+    )
     other_event = EventFactory()
     [foreign] = services.create_invite_codes(
         event=other_event, tier=TicketTierFactory(event=other_event), channel=InviteChannel.STAFF, count=1
@@ -233,3 +240,51 @@ def test_an_online_tier_needs_a_livestream():
         assert caught.value.message_dict == {
             "attendance": ["Give the event a livestream URL before opening online registration."]
         }
+
+
+def test_a_registration_under_another_verified_address_of_the_account_is_theirs():
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100)
+    tier = TicketTierFactory(event=event, quota=10)
+    user = UserFactory()
+    EmailAddress.objects.create(user=user, email="work@example.org", verified=True)
+    EmailAddress.objects.create(user=user, email="old@example.org", verified=False)
+    imported = services.register_attendee(
+        event=event, tier=tier, details=attendee(email="Work@Example.org"), by_organizers=True
+    )
+    with pytest.raises(services.AlreadyRegistered) as caught:
+        services.register_attendee(event=event, tier=tier, user=user, details=attendee(email=user.email))
+    assert caught.value.registration == imported
+    # An address the account has not verified proves nothing: a stranger may have typed it.
+    services.cancel_registration(registration=imported)
+    services.register_attendee(event=event, tier=tier, details=attendee(email="old@example.org"), by_organizers=True)
+    mine = services.register_attendee(event=event, tier=tier, user=user, details=attendee(email=user.email))
+    assert list(Registration.objects.filter(event=event, status="confirmed").values_list("email", flat=True)) == [
+        "old@example.org",
+        mine.email,
+    ]
+
+
+def test_the_page_says_what_came_of_the_registration():
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100, livestream_url="https://live.example.org/x")
+    full = TicketTierFactory(event=event, quota=1, name_en="Standard")
+    roomy = TicketTierFactory(event=event, quota=10, name_en="Roomy")
+    online = TicketTierFactory(event=event, quota=None, attendance=Attendance.ONLINE, name_en="Online")
+    services.register_attendee(event=event, tier=full, details=attendee())
+    said = {}
+    for outcome, tier, extra in (
+        ("seat", roomy, {}),
+        ("waiting", full, {"join_waitlist": "1"}),
+        ("online", online, {}),
+    ):
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(UserFactory())
+        data = {"tier": tier.pk, "name": "王芳", "phone": "13800000000", "privacy": "on", **extra}
+        response = client.post(reverse("events:register", args=[event.tour.slug, event.slug]), data, follow=True)
+        said[outcome] = [str(message) for message in response.context["messages"]]
+    assert said == {
+        "seat": ["Thank you for registering! Your ticket is on its way."],
+        "waiting": ["You are on the waiting list for “Standard”. When a seat frees up, it is yours and we email you."],
+        "online": [
+            "Thank you for registering! The livestream link is on this page and comes by email before the start."
+        ],
+    }

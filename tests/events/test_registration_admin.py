@@ -101,7 +101,7 @@ def test_an_import_with_a_bad_row_imports_nothing_and_reports_each_row(event, or
         (3, "empty@example.org", "The name is empty."),
         (4, "not-an-email", "“not-an-email” is not an email address."),
         (5, "zhao@example.org", "There is no ticket tier “VIP”."),
-        (6, "qian@example.org", "“Standard” is sold out. You can join the waiting list."),
+        (6, "qian@example.org", "“Standard” is sold out."),
     ]
     assert Registration.objects.count() == 0
 

@@ -86,7 +86,7 @@ def test_seed_demo_loads_the_tour_and_running_it_twice_changes_nothing(capsys):
     }
     early = guangzhou.tiers.get(name_en="Early bird")
     assert early.registrations.filter(status="confirmed").count() == early.quota
-    assert early.registrations.filter(status="waitlisted").count() == 3
+    assert not early.registrations.filter(status="waitlisted").exists()  # the event is over: nobody waits
     assert Sponsorship.objects.filter(tour=tour).count() == 8
     assert set(Sponsorship.objects.values_list("status", flat=True)) == {
         "prospect",

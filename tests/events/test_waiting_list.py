@@ -29,6 +29,18 @@ def status(registration) -> str:
     return Registration.objects.get(pk=registration.pk).status
 
 
+def register_on_the_page(client, event, tier, **extra):
+    data = {"tier": tier.pk, "name": "等位", "phone": "13800000000", "privacy": "on", **extra}
+    return client.post(reverse("events:register", args=[event.tour.slug, event.slug]), data)
+
+
+def begin(event) -> None:
+    Event.objects.filter(pk=event.pk).update(
+        start=timezone.now() - dt.timedelta(minutes=10), end=timezone.now() + dt.timedelta(hours=3)
+    )
+    event.refresh_from_db()
+
+
 @pytest.fixture
 def full_venue():
     """Two seats, both taken (one per tier), and someone waiting for the capacity on tier A."""
@@ -215,15 +227,39 @@ def test_once_the_event_has_begun_a_freed_seat_goes_to_whoever_registers_at_the_
     waiting = services.register_attendee(
         event=event, tier=tier, user=owner, details=attendee(email=owner.email), join_waitlist=True
     )
-    Event.objects.filter(pk=event.pk).update(
-        start=timezone.now() - dt.timedelta(minutes=10), end=timezone.now() + dt.timedelta(hours=3)
-    )
-    event.refresh_from_db()
+    begin(event)
     services.cancel_registration(registration=taken)  # a no-show, by the organizers
     walk_up = services.register_attendee(event=event, tier=tier, details=attendee("现场"))
     assert (walk_up.status, status(waiting)) == (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
-    html = admin_client(owner).get(reverse("events:my_tickets")).content.decode()
+    client = admin_client(owner)
+    html = client.get(reverse("events:my_tickets")).content.decode()
     assert "The event has begun: the waiting list has closed." in html and "in line" not in html
+    # Someone on the closed list who is at the door leaves it, and takes the next seat freed like anyone else.
+    assert "Leave the waiting list" in html
+    services.cancel_registration(registration=walk_up)
+    html = client.post(reverse("events:cancel", args=[waiting.pk]), follow=True).content.decode()
+    assert "You have left the waiting list." in html and status(waiting) == RegistrationStatus.CANCELLED
+    assert register_on_the_page(client, event, tier).status_code == 302
+    assert list(Registration.objects.filter(user=owner).values_list("status", flat=True).order_by("pk")) == [
+        RegistrationStatus.CANCELLED,
+        RegistrationStatus.CONFIRMED,
+    ]
+
+
+def test_once_the_event_has_begun_nobody_joins_its_waiting_list():
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100)
+    tier = TicketTierFactory(event=event, quota=1, name_en="Standard")
+    services.register_attendee(event=event, tier=tier, details=attendee())
+    begin(event)
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        services.register_attendee(event=event, tier=tier, details=attendee("迟到"), join_waitlist=True)
+    with translation.override("en"):
+        assert (refused.value.code, refused.value.messages) == ("sold_out", ["“Standard” is sold out."])
+    response = register_on_the_page(admin_client(UserFactory()), event, tier, join_waitlist="1")
+    html = response.content.decode()
+    assert response.status_code == 200 and "“Standard” is sold out." in html
+    assert 'name="join_waitlist"' not in html and "Join the waiting list" not in html
+    assert Registration.objects.filter(event=event).count() == 1
 
 
 def test_a_long_line_behind_a_full_event_is_counted_once_per_tier(django_assert_max_num_queries):
