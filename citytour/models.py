@@ -1,5 +1,6 @@
 """Abstract models that several apps share. citytour itself has no tables."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,31 @@ def validate_answers(value) -> None:
             _('The answers are a JSON object from question number to answer, for example {"3": "素食"}.'),
             code="answers",
         )
+
+
+class AnswersFormField(forms.JSONField):
+    """Blank is no answers; anything else must be answers. A field's validators skip empty values, and ``[]`` or
+    ``""`` is one, yet the code that reads the answers needs an object."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.strip():
+            return {}
+        return super().to_python(value)
+
+    def validate(self, value):
+        super().validate(value)
+        validate_answers(value)
+
+
+class AnswersField(models.JSONField):
+    """Answers to custom questions: see ``validate_answers``."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [validate_answers])
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": AnswersFormField, **kwargs})
 
 
 class CustomQuestion(models.Model):

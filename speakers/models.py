@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citytour.i18n import localized
-from citytour.models import CustomQuestion, NamedOption, validate_answers
+from citytour.models import AnswersField, CustomQuestion, NamedOption
 from events.models import City, Event, Tour
 
 
@@ -164,7 +164,7 @@ class Submission(models.Model):
     language = models.CharField(_("language of the talk"), max_length=10, choices=Language.choices)
     cities = models.ManyToManyField(City, related_name="offered_submissions", verbose_name=_("cities offered"))
     notes = models.TextField(_("notes for the organizers"), blank=True)
-    answers = models.JSONField(_("answers"), default=dict, blank=True, validators=[validate_answers])
+    answers = AnswersField(_("answers"), default=dict, blank=True)
     state = models.CharField(
         _("state"), max_length=20, choices=SubmissionState.choices, default=SubmissionState.SUBMITTED
     )

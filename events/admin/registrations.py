@@ -17,6 +17,7 @@ from citytour.admin import ScopedInline
 
 from .. import services
 from ..models import (
+    Attendance,
     CheckInStaff,
     Event,
     InviteChannel,
@@ -267,8 +268,8 @@ class RegistrationAdmin(EventScopedAdmin):
 
     @admin.action(description=_("Mark as paid"))
     def mark_paid(self, request, queryset):
-        # Only a confirmed seat of a tier with a price is paid for.
-        payable = list(queryset.filter(status=RegistrationStatus.CONFIRMED, tier__price__gt=0))
+        # Only a confirmed seat of a tier with a price is paid for, once.
+        payable = list(queryset.filter(status=RegistrationStatus.CONFIRMED, tier__price__gt=0, paid_at__isnull=True))
         for registration in payable:
             services.mark_paid(registration=registration)
         skipped = queryset.count() - len(payable)
@@ -278,22 +279,31 @@ class RegistrationAdmin(EventScopedAdmin):
         self.message_user(request, message % {"count": len(payable)}, messages.SUCCESS)
         if skipped:
             message = ngettext(
-                "%(count)d left as it was: free, waiting or cancelled.",
-                "%(count)d left as they were: free, waiting or cancelled.",
+                "%(count)d left as it was: already paid, free, waiting or cancelled.",
+                "%(count)d left as they were: already paid, free, waiting or cancelled.",
                 skipped,
             )
             self.message_user(request, message % {"count": skipped}, messages.WARNING)
 
     @admin.action(description=_("Render the tickets again"))
     def render_tickets(self, request, queryset):
-        confirmed = list(queryset.filter(status=RegistrationStatus.CONFIRMED))
-        for registration in confirmed:
+        # Only a confirmed seat at the venue has a ticket: online registrants get the livestream instead.
+        door_tickets = list(queryset.filter(status=RegistrationStatus.CONFIRMED, tier__attendance=Attendance.IN_PERSON))
+        for registration in door_tickets:
             services.request_ticket(registration=registration)
-        count = len(confirmed)
+        count = len(door_tickets)
         message = ngettext(
             "%(count)d ticket is being rendered again.", "%(count)d tickets are being rendered again.", count
         )
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        skipped = queryset.count() - count
+        if skipped:
+            message = ngettext(
+                "%(count)d has no ticket: online, waiting or cancelled.",
+                "%(count)d have no ticket: online, waiting or cancelled.",
+                skipped,
+            )
+            self.message_user(request, message % {"count": skipped}, messages.WARNING)
 
     @admin.action(description=_("Cancel (the seats go to the waiting list)"))
     def cancel(self, request, queryset):
@@ -332,6 +342,14 @@ def _tier_of_event(tier: TicketTier) -> str:
     return f"{tier.event} · {tier.display_name}"
 
 
+class _SaveRefused(Exception):
+    """The service refused what the form had let through (another organizer took the seats meanwhile)."""
+
+    def __init__(self, error: ValidationError):
+        super().__init__(error)
+        self.error = error
+
+
 @admin.register(InviteCode)
 class InviteCodeAdmin(EventScopedAdmin):
     list_display = [
@@ -352,6 +370,11 @@ class InviteCodeAdmin(EventScopedAdmin):
     list_select_related = ["event", "tier"]
     fields = ["event", "tier", "channel", "label", "code", "max_uses", "expires_at", "reserves_seats"]
 
+    def get_fields(self, request, obj=None):
+        # A new code is made when it is saved (unique, under the event's lock): it is shown from then on.
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [name for name in fields if name != "code"]
+
     def get_readonly_fields(self, request, obj=None):
         # What a code claims (its event, tier, uses, reservation) is set once, through the service that checks
         # the capacity; afterwards only who it is for and when it expires change.
@@ -368,8 +391,18 @@ class InviteCodeAdmin(EventScopedAdmin):
             field.label_from_instance = _tier_of_event  # every event has its 普通票: say whose
         return field
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _SaveRefused as refused:
+            # Seats taken by someone else between the form's check and the save (which checks again, under the
+            # event's lock): nothing was saved, and the form comes back with why.
+            request.code_refused = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)
+        refused = getattr(request, "code_refused", None)
         if obj is not None:
 
             class ChangedCodeForm(form_class):
@@ -378,6 +411,8 @@ class InviteCodeAdmin(EventScopedAdmin):
                     if self.errors:
                         return
                     try:
+                        if refused is not None:
+                            raise refused
                         services.check_code_change(self.instance)
                     except ValidationError as error:
                         self.add_error("expires_at", error.messages)
@@ -387,6 +422,8 @@ class InviteCodeAdmin(EventScopedAdmin):
         class NewCodeForm(form_class):
             def clean(self):
                 cleaned = super().clean()
+                if refused is not None:
+                    self.add_error(None, refused.messages)
                 event, tier = cleaned.get("event"), cleaned.get("tier")
                 expires_at = cleaned.get("expires_at")
                 if expires_at and expires_at <= timezone.now():
@@ -405,19 +442,22 @@ class InviteCodeAdmin(EventScopedAdmin):
         return NewCodeForm
 
     def save_model(self, request, obj, form, change):
-        if change:
-            services.save_invite_code(code=obj)
-            return
-        [created] = services.create_invite_codes(
-            event=obj.event,
-            tier=obj.tier,
-            channel=obj.channel,
-            count=1,
-            label=obj.label,
-            max_uses=obj.max_uses,
-            expires_at=obj.expires_at,
-            reserves_seats=obj.reserves_seats,
-        )
+        try:
+            if change:
+                services.save_invite_code(code=obj)
+                return
+            [created] = services.create_invite_codes(
+                event=obj.event,
+                tier=obj.tier,
+                channel=obj.channel,
+                count=1,
+                label=obj.label,
+                max_uses=obj.max_uses,
+                expires_at=obj.expires_at,
+                reserves_seats=obj.reserves_seats,
+            )
+        except ValidationError as error:
+            raise _SaveRefused(error) from None
         obj.pk, obj.code = created.pk, created.code
 
     # An unused reserving code that goes gives its seats back: to those waiting first.

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from citytour.i18n import localized
-from citytour.models import CustomQuestion, NamedOption, validate_answers
+from citytour.models import AnswersField, CustomQuestion, NamedOption
 from citytour.storage import private_storage
 
 from .tours import Event, Tour
@@ -99,7 +99,11 @@ class TicketTier(models.Model):
         errors = {}
         if self.attendance == Attendance.IN_PERSON and self.quota is None:
             errors["quota"] = _("An in-person tier needs a number of seats.")
-        if self.attendance == Attendance.ONLINE and self.event_id and not self.event.livestream_url:
+        if self.attendance == Attendance.ONLINE and self.quota is not None:
+            errors["quota"] = _("An online tier has no seat limit: leave the seats empty.")
+        # On the page that adds an event with its tiers, the event is not saved yet: it is checked as entered.
+        event = self.event if self.event_id or TicketTier.event.is_cached(self) else None
+        if self.attendance == Attendance.ONLINE and event is not None and not event.livestream_url:
             errors["attendance"] = _("Give the event a livestream URL before opening online registration.")
         if self.sale_starts and self.sale_ends and self.sale_ends <= self.sale_starts:
             errors["sale_ends"] = _("The sale must end after it starts.")
@@ -228,7 +232,7 @@ class Registration(models.Model):
     heard_from = models.ForeignKey(
         ReferralChannel, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("heard of us through")
     )
-    answers = models.JSONField(_("answers"), default=dict, blank=True, validators=[validate_answers])
+    answers = AnswersField(_("answers"), default=dict, blank=True)
     invite_code = models.ForeignKey(
         InviteCode,
         on_delete=models.PROTECT,

@@ -169,6 +169,42 @@ def test_a_city_organizer_adds_an_event_to_their_city(tour_with_two_cities):
     assert (created.city, created.slug, created.status) == (shenzhen.city, "shenzhen", EventStatus.DRAFT)
 
 
+@pytest.mark.parametrize(
+    "livestream, quota, errors",
+    [
+        ("", "", {"attendance": ["Give the event a livestream URL before opening online registration."]}),
+        ("https://live.example.org/sz", "50", {"quota": ["An online tier has no seat limit: leave the seats empty."]}),
+        ("https://live.example.org/sz", "", None),
+    ],
+)
+def test_a_new_event_with_an_online_tier_is_checked_as_entered(tour_with_two_cities, livestream, quota, errors):
+    tour, shenzhen, _, lead_a = tour_with_two_cities
+    new = Event(tour=tour, city=shenzhen.city, title="深圳站 线上场", slug="online", status=EventStatus.DRAFT)
+    data = event_form(
+        new,
+        livestream_url=livestream,
+        **{
+            "tiers-TOTAL_FORMS": 1,
+            "tiers-0-name": "线上直播",
+            "tiers-0-name_en": "Online",
+            "tiers-0-attendance": "online",
+            "tiers-0-price": "0",
+            "tiers-0-quota": quota,
+            "tiers-0-visibility": "public",
+            "tiers-0-position": "0",
+        },
+    )
+    response = logged_in(lead_a).post(reverse("admin:events_event_add"), data)
+    if errors is None:
+        assert response.status_code == 302
+        assert list(Event.objects.get(slug="online").tiers.values_list("attendance", "quota")) == [("online", None)]
+    else:
+        assert response.status_code == 200
+        [tiers] = [f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "tiers"]
+        assert tiers.formset.errors == [errors]
+        assert not Event.objects.filter(slug="online").exists()
+
+
 def test_the_admin_refuses_a_second_event_in_a_city_on_one_day(tour_with_two_cities):
     tour, shenzhen, _, lead_a = tour_with_two_cities
     new = Event(

@@ -168,10 +168,11 @@ def test_a_code_that_has_already_expired_is_not_created():
     assert not InviteCode.objects.exists()
 
 
-def test_the_bulk_actions_say_what_they_did():
-    event = UpcomingEventFactory()
+def test_the_bulk_actions_say_what_they_did(django_capture_on_commit_callbacks):
+    event = UpcomingEventFactory(livestream_url="https://live.example.org/x")
     paid = TicketTierFactory(event=event, price=99, quota=5)
     free = TicketTierFactory(event=event, price=0, quota=5)
+    online = TicketTierFactory(event=event, price=0, quota=None, attendance="online")
     to_pay = services.register_attendee(event=event, tier=paid, details=attendee())
     gratis = services.register_attendee(event=event, tier=free, details=attendee())
     used = services.register_attendee(event=event, tier=free, details=attendee())
@@ -181,8 +182,30 @@ def test_the_bulk_actions_say_what_they_did():
     response = organizer.post(
         changelist, {"action": "mark_paid", "_selected_action": [to_pay.pk, gratis.pk]}, follow=True
     )
-    assert shown(response) == ["1 registration marked as paid.", "1 left as it was: free, waiting or cancelled."]
-    assert Registration.objects.filter(paid_at__isnull=False).get() == to_pay
+    assert shown(response) == [
+        "1 registration marked as paid.",
+        "1 left as it was: already paid, free, waiting or cancelled.",
+    ]
+    paid_at = Registration.objects.filter(paid_at__isnull=False).get().paid_at
+    response = organizer.post(changelist, {"action": "mark_paid", "_selected_action": [to_pay.pk]}, follow=True)
+    assert shown(response)[-2:] == [
+        "0 registrations marked as paid.",
+        "1 left as it was: already paid, free, waiting or cancelled.",
+    ]
+    assert (
+        Registration.objects.get(paid_at__isnull=False) == to_pay
+        and to_pay.__class__.objects.get(pk=to_pay.pk).paid_at == paid_at
+    )
+    watching = services.register_attendee(event=event, tier=online, details=attendee())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organizer.post(
+            changelist, {"action": "render_tickets", "_selected_action": [gratis.pk, watching.pk]}, follow=True
+        )
+    assert shown(response)[-2:] == [
+        "1 ticket is being rendered again.",
+        "1 has no ticket: online, waiting or cancelled.",
+    ]
+    assert Registration.objects.get(pk=watching.pk).ticket_state == "none"
     response = organizer.post(changelist, {"action": "cancel", "_selected_action": [used.pk]}, follow=True)
     assert shown(response)[-1] == "0 registrations cancelled."
     assert Registration.objects.get(pk=used.pk).status == "confirmed"

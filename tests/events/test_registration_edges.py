@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -77,8 +78,48 @@ def test_an_invite_code_added_in_the_admin_goes_through_the_service():
     assert response.status_code == 302
     code = InviteCode.objects.get()
     assert (code.max_uses, code.reserves_seats, len(code.code)) == (3, True, 8)
+    # The code is made as it is saved, so the page that adds it shows none (it would not be the one saved).
+    add_form = admin_client(organizer).get(reverse("admin:events_invitecode_add")).context["adminform"].form
+    assert "code" not in add_form.fields and "code" not in add_form.base_fields
     change = admin_client(organizer).get(reverse("admin:events_invitecode_change", args=[code.pk]))
     assert set(change.context["adminform"].form.fields) == {"channel", "label", "expires_at"}
+
+
+def test_seats_taken_between_the_form_check_and_the_save_bring_the_form_back():
+    event = UpcomingEventFactory(capacity=3, venue__capacity=100)
+    tier = TicketTierFactory(event=event, quota=3)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    counts = []
+
+    def the_public_takes_the_seats(execute, sql, params, many, context):
+        # The second reading of the seats is the save's own, under the event's lock: just before it, three
+        # people register (as on another connection a moment earlier).
+        if "reserved_for_codes" in sql:
+            counts.append(sql)
+            if len(counts) == 2:
+                for _ in range(3):
+                    services.register_attendee(event=event, tier=tier, details=attendee())
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(the_public_takes_the_seats):
+        response = admin_client(organizer).post(
+            reverse("admin:events_invitecode_add"),
+            {
+                "event": event.pk,
+                "tier": tier.pk,
+                "channel": "speaker",
+                "label": "嘉宾",
+                "max_uses": 2,
+                "expires_at_0": "",
+                "expires_at_1": "",
+                "reserves_seats": "on",
+            },
+        )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        "Not enough free seats to reserve 2: 0 of 3 are free."
+    ]
+    assert InviteCode.objects.count() == 0
 
 
 def test_the_tier_choices_of_an_invite_code_stay_within_the_organizers_events():

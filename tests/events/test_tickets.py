@@ -252,14 +252,23 @@ def test_an_organizers_correction_of_the_name_renders_the_ticket_again(
     assert "欧阳菲菲" in text and "欧阳娜娜" not in text
 
 
-def test_the_answers_must_be_an_object_of_texts(registration, event):
+@pytest.mark.parametrize("answers", ['["素食"]', "[]", '""', "0", '{"3": 1}'])
+def test_the_answers_must_be_an_object_of_texts(registration, event, answers):
     client = admin_client(CityTeamMemberFactory(tour=event.tour, city=event.city).user)
     url = reverse("admin:events_registration_change", args=[registration.pk])
-    response = client.post(url, change_data(client, registration, answers='["素食"]'))
+    response = client.post(url, change_data(client, registration, answers=answers))
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["answers"] == [
         'The answers are a JSON object from question number to answer, for example {"3": "素食"}.'
     ]
+    assert Registration.objects.get(pk=registration.pk).answers == {}
+
+
+def test_blank_answers_are_no_answers(registration, event):
+    Registration.objects.filter(pk=registration.pk).update(answers={"1": "素食"})
+    client = admin_client(CityTeamMemberFactory(tour=event.tour, city=event.city).user)
+    url = reverse("admin:events_registration_change", args=[registration.pk])
+    assert client.post(url, change_data(client, registration, answers="  ")).status_code == 302
     assert Registration.objects.get(pk=registration.pk).answers == {}
 
 
