@@ -1,8 +1,10 @@
 """At the door: who may check people in, finding a registration, and checking it in exactly once."""
 
+import re
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,14 +105,37 @@ def search_registrations(*, event: Event, query: str, limit: int = 20) -> list[R
     # One Latin letter or digit matches too much to be useful; one Chinese character is a surname (王, 李).
     if not query or (len(query) < 2 and query.isascii()):
         return []
+    match = Q(name__icontains=query) | Q(email__icontains=query) | Q(phone__contains=query)
+    digits = _phone_digits(query)
+    if digits:
+        match |= Q(phone_digits__contains=digits)
     return list(
         Registration.objects.filter(event=event)
-        .filter(
-            Q(name__icontains=query)
-            | Q(email__icontains=query)
-            | Q(phone__contains=query)
-            | Q(ticket_code=as_ticket_code(query))
-        )
+        .annotate(phone_digits=_digits_of("phone"))
+        .filter(match | Q(ticket_code=as_ticket_code(query)))
         .select_related("tier")
         .order_by("name")[:limit]
     )
+
+
+# How people write a phone number: "138 0000 1234", "138-0000-1234", "+86 13800001234", "(0755) 8765-4321".
+PHONE_SEPARATORS = (" ", "-", "+", "(", ")", ".", "\u3000")
+PHONE_TYPED = re.compile(r"^[\d\s+().\-\u3000]+$")
+
+
+def _digits_of(field: str):
+    """The field's digits alone, computed by the database."""
+    expression = F(field)
+    for separator in PHONE_SEPARATORS:
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+def _phone_digits(query: str) -> str:
+    """The digits of a query typed as a phone number (four or more), without China's country code; else ""."""
+    if not PHONE_TYPED.match(query):
+        return ""
+    digits = re.sub(r"\D", "", query)
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits if len(digits) >= 4 else ""

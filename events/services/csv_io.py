@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Event, Registration, TicketTier
-from .registrations import AttendeeDetails, register_attendee
+from .registrations import AlreadyRegistered, AttendeeDetails, register_attendee
 
 
 class _Echo:
@@ -117,36 +117,50 @@ def import_registrations(*, event: Event, data: bytes) -> list[Registration]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFailed([RowError(0, "", _("The file is not UTF-8 text. Save the sheet as “CSV UTF-8”."))]) from None
+    # Blank lines above the header are skipped (and counted, so that each row keeps its line number).
+    body = text.lstrip("\r\n")
+    lines_above = len(LINE_BREAK.findall(text[: len(text) - len(body)]))
+    header = LINE_BREAK.split(body, maxsplit=1)[0]
+    # Sheets saved in other locales separate cells with semicolons, and copies from a table with tabs.
+    delimiter = max(",;\t", key=header.count)
     # newline="": the csv module itself reads every line end (Windows, Unix and old Mac ones).
     # strict: a quote left open is an error, not a cell that swallows the rows after it.
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.DictReader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
     try:
-        return _import_rows(event, reader)
+        return _import_rows(event, reader, lines_above)
     except csv.Error:
-        line = reader.line_num + 1  # the line it could not read
+        line = lines_above + reader.line_num + 1  # the line it could not read
         message = _("The file is not valid CSV near line %(line)s (an unclosed quote, or a cell that is too long).")
         raise ImportFailed([RowError(line, "", message % {"line": line})]) from None
 
 
-def _import_rows(event: Event, reader: csv.DictReader) -> list[Registration]:
+def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list[Registration]:
     columns = {(name or "").strip().lower() for name in reader.fieldnames or []}
     if not columns >= REQUIRED_COLUMNS:
         missing = ", ".join(sorted(REQUIRED_COLUMNS - columns))
-        raise ImportFailed([RowError(1, "", _("Missing columns: %(columns)s.") % {"columns": missing})])
+        message = _("Missing columns: %(columns)s.") % {"columns": missing}
+        raise ImportFailed([RowError(lines_above + 1, "", message)])
     tiers = {tier.name: tier for tier in event.tiers.all()} | {
         tier.name_en: tier for tier in event.tiers.all() if tier.name_en
     }
     default_tier = event.tiers.order_by("position", "id").first()
     errors, created = [], []
+    first_line_of = {}  # each email's first line in the file
     with transaction.atomic():
         for raw in reader:
             # The row's first line in the file: blank lines are skipped, and a quoted cell may span lines.
-            line = reader.line_num - sum(len(LINE_BREAK.findall(value or "")) for value in _cells(raw))
+            line = lines_above + reader.line_num - sum(len(LINE_BREAK.findall(value or "")) for value in _cells(raw))
             if None in raw:  # DictReader puts cells beyond the header under the key None
                 errors.append(RowError(line, raw.get("email", ""), _("This row has more cells than the header.")))
                 continue
             row = {(key or "").strip().lower(): (value or "").replace("\x00", "").strip() for key, value in raw.items()}
+            if not any(row.values()):
+                continue  # a row cleared in the sheet: its separators stay (",,")
             email = row.get("email", "")
+            first = first_line_of.setdefault(email.lower(), line)
+            if email and first != line:
+                errors.append(RowError(line, email, _("The same email as line %(line)s.") % {"line": first}))
+                continue
             tier = tiers.get(row.get("tier", "")) if row.get("tier") else default_tier
             if tier is None:
                 errors.append(
@@ -156,6 +170,8 @@ def _import_rows(event: Event, reader: csv.DictReader) -> list[Registration]:
             try:
                 with transaction.atomic():
                     created.append(_import_row(event, tier, row))
+            except AlreadyRegistered:
+                errors.append(RowError(line, email, _("This email is already registered for this event.")))
             except ValidationError as error:
                 errors.append(RowError(line, email, " ".join(error.messages)))
         if errors:

@@ -769,7 +769,9 @@ def registration_figures(event: Event) -> dict:
             "channel": row["invite_code__channel"] or "public",
             "label": labels.get(row["invite_code__channel"], _("public")),
         }
-        for row in active.values("invite_code__channel")
+        # Seats: who registered for one and who came (online registrants are counted apart, above).
+        for row in active.filter(tier__attendance=Attendance.IN_PERSON)
+        .values("invite_code__channel")
         .annotate(registered=Count("id"), came=Count("id", filter=Q(checked_in_at__isnull=False)))
         .order_by("invite_code__channel")
     ]

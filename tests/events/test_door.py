@@ -183,6 +183,39 @@ def test_search_shows_too_little_of_a_phone_number_to_copy_it(event, helper, pho
     assert row["phone"] == shown
 
 
+@pytest.mark.parametrize(
+    "stored, typed",
+    [
+        ("13800001234", "138 0000 1234"),
+        ("13800001234", "138-0000-1234"),
+        ("13800001234", "+86 13800001234"),
+        ("138 0000 1234", "13800001234"),
+        ("138-0000-1234", "00001234"),
+        ("+86 138 0000 1234", "13800001234"),
+        ("(0755) 8765-4321", "075587654321"),
+    ],
+)
+def test_a_phone_number_is_found_however_it_was_written(event, helper, stored, typed):
+    services.register_attendee(event=event, tier=TicketTierFactory(event=event), details=attendee("王芳", phone=stored))
+    services.register_attendee(
+        event=event, tier=TicketTierFactory(event=event), details=attendee("李娜", phone="13900009999")
+    )
+    assert [row["name"] for row in search(client_of(helper), event, typed)] == ["王芳"]
+
+
+def test_the_channel_counts_at_the_door_are_of_seats(event, helper):
+    seat = TicketTierFactory(event=event, quota=10)
+    online = TicketTierFactory(event=event, quota=None, attendance="online")
+    [for_seat] = services.create_invite_codes(event=event, tier=seat, channel="sponsor", count=1, max_uses=5)
+    [for_stream] = services.create_invite_codes(event=event, tier=online, channel="sponsor", count=1, max_uses=5)
+    came = services.register_attendee(event=event, tier=None, details=attendee(), invite_code=for_seat.code)
+    services.register_attendee(event=event, tier=None, details=attendee(), invite_code=for_stream.code)
+    services.check_in(event=event, value=came.ticket_code, by=helper)
+    stats = client_of(helper).get(reverse("events:checkin_stats", args=[event.tour.slug, event.slug])).json()
+    assert (stats["in_person"], stats["online"], stats["checked_in"]) == (1, 1, 1)
+    assert stats["channels"] == [{"channel": "sponsor", "label": "Sponsor tickets", "registered": 1, "came": 1}]
+
+
 def upload(content: str) -> SimpleUploadedFile:
     return SimpleUploadedFile("list.csv", content.encode("utf-8"), content_type="text/csv")
 
@@ -219,6 +252,39 @@ def test_the_organizers_own_list_still_stops_at_the_seats(event):
     assert response.status_code == 200
     assert [(e.line, e.message) for e in response.context["errors"]] == [(3, "“嘉宾票” is sold out.")]
     assert Registration.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "csv_text",
+    [
+        "name;email;phone\n赵敏;zhao@example.org;13800000001\n周芷若;zhou@example.org;\n",
+        "name\temail\tphone\n赵敏\tzhao@example.org\t13800000001\n周芷若\tzhou@example.org\t\n",
+        "\r\n\nname,email,phone\n赵敏,zhao@example.org,13800000001\n,,\n周芷若,zhou@example.org,\n,,\n",
+    ],
+    ids=["semicolons", "tabs", "blank lines and cleared rows"],
+)
+def test_an_import_reads_the_sheets_organizers_bring(event, csv_text):
+    TicketTierFactory(event=event, name="普通票", quota=10)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    response = client_of(organizer).post(import_url(event), {"file": upload(csv_text)})
+    assert response.status_code == 302
+    assert list(Registration.objects.order_by("pk").values_list("name", "email", "phone")) == [
+        ("赵敏", "zhao@example.org", "13800000001"),
+        ("周芷若", "zhou@example.org", ""),
+    ]
+
+
+def test_an_import_names_the_line_of_a_repeated_email_and_one_already_registered(event):
+    tier = TicketTierFactory(event=event, name="普通票", quota=10)
+    services.register_attendee(event=event, tier=tier, details=attendee("张三", "zhang@example.org"))
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    csv_text = "\nname,email\n李四,li@example.org\n张三,Zhang@Example.org\n李四,LI@example.org\n"
+    response = client_of(organizer).post(import_url(event), {"file": upload(csv_text)})
+    assert [(e.line, e.email, e.message) for e in response.context["errors"]] == [
+        (4, "Zhang@Example.org", "This email is already registered for this event."),
+        (5, "LI@example.org", "The same email as line 3."),
+    ]
+    assert Registration.objects.count() == 1
 
 
 def test_an_import_error_names_the_line_where_its_row_begins(event):
