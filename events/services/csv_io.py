@@ -117,12 +117,8 @@ def import_registrations(*, event: Event, data: bytes) -> list[Registration]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFailed([RowError(0, "", _("The file is not UTF-8 text. Save the sheet as “CSV UTF-8”."))]) from None
-    # Blank lines above the header are skipped (and counted, so that each row keeps its line number).
-    body = text.lstrip("\r\n")
-    lines_above = len(LINE_BREAK.findall(text[: len(text) - len(body)]))
-    header = LINE_BREAK.split(body, maxsplit=1)[0]
-    # Sheets saved in other locales separate cells with semicolons, and copies from a table with tabs.
-    delimiter = max(",;\t", key=header.count)
+    lines_above, body = _below_empty_lines(text)
+    delimiter = _delimiter(LINE_BREAK.split(body, maxsplit=1)[0])
     # newline="": the csv module itself reads every line end (Windows, Unix and old Mac ones).
     # strict: a quote left open is an error, not a cell that swallows the rows after it.
     reader = csv.DictReader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
@@ -132,6 +128,33 @@ def import_registrations(*, event: Event, data: bytes) -> list[Registration]:
         line = lines_above + reader.line_num + 1  # the line it could not read
         message = _("The file is not valid CSV near line %(line)s (an unclosed quote, or a cell that is too long).")
         raise ImportFailed([RowError(line, "", message % {"line": line})]) from None
+
+
+# Sheets saved in other locales separate cells with semicolons, and copies from a table with tabs.
+DELIMITERS = (",", ";", "\t")
+EMPTY_LINE = re.compile(r"[ \t,;]*(?:\r\n|\r|\n)")
+
+
+def _below_empty_lines(text: str) -> tuple[int, str]:
+    """The text from its header on, and how many lines above it held nothing (blank, or the separators of a
+    cleared row); they are counted, so that each row keeps its line number."""
+    lines_above = 0
+    while empty := EMPTY_LINE.match(text):
+        text = text[empty.end() :]
+        lines_above += 1
+    return lines_above, text
+
+
+def _delimiter(header: str) -> str:
+    """The separator that reads the header's required columns (a quoted title may hold the others)."""
+    for delimiter in DELIMITERS:
+        try:
+            [columns] = list(csv.reader([header], delimiter=delimiter)) or [[]]
+        except csv.Error:
+            continue
+        if {column.strip().lower() for column in columns} >= REQUIRED_COLUMNS:
+            return delimiter
+    return ","
 
 
 def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list[Registration]:

@@ -75,7 +75,10 @@ def _take_lock(event: Event) -> None:
 
 
 def _existing(event: Event, email: str, user) -> Registration | None:
-    match = Q(email__iexact=email)
+    # One person, as the claim counts them: this email, the account that verified it, the account registering
+    # and its other verified addresses.
+    owners = EmailAddress.objects.filter(email__iexact=email, verified=True).values("user_id")
+    match = Q(email__iexact=email) | Q(user__in=owners)
     if user is not None:
         verified = EmailAddress.objects.filter(user=user, verified=True).values_list(Lower("email"))
         match |= Q(user=user) | Q(user__isnull=True, email__in=verified)
@@ -151,11 +154,15 @@ SELECT t.*, e.status AS event_status,
               WHERE r.event_id = e.id AND r.email = %(email)s AND r.status <> %(cancelled)s)
      OR EXISTS (SELECT 1 FROM events_registration r
                  WHERE r.user_id = %(user)s AND r.event_id = e.id AND r.status <> %(cancelled)s)
-     -- made elsewhere (an imported list) under another verified address of the account: "My tickets" shows it
+     -- one person, two addresses: "My tickets" shows an account the registrations under its verified addresses
      OR EXISTS (SELECT 1 FROM events_registration r
                  WHERE r.user_id IS NULL AND r.event_id = e.id AND r.status <> %(cancelled)s
                    AND r.email IN (SELECT LOWER(a.email) FROM account_emailaddress a
                                     WHERE a.user_id = %(user)s AND a.verified))
+     OR EXISTS (SELECT 1 FROM events_registration r
+                 WHERE r.event_id = e.id AND r.status <> %(cancelled)s
+                   AND r.user_id IN (SELECT a.user_id FROM account_emailaddress a
+                                      WHERE a.email = %(email)s AND a.verified))
     ) AS already_registered,
     (SELECT COUNT(*) FROM events_registration r WHERE r.invite_code_id = %(code)s AND r.status <> %(cancelled)s
     ) AS code_uses

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -259,9 +260,11 @@ def test_the_organizers_own_list_still_stops_at_the_seats(event):
     [
         "name;email;phone\n赵敏;zhao@example.org;13800000001\n周芷若;zhou@example.org;\n",
         "name\temail\tphone\n赵敏\tzhao@example.org\t13800000001\n周芷若\tzhou@example.org\t\n",
-        "\r\n\nname,email,phone\n赵敏,zhao@example.org,13800000001\n,,\n周芷若,zhou@example.org,\n,,\n",
+        "\r\n\n,,\nname,email,phone\n赵敏,zhao@example.org,13800000001\n,,\n周芷若,zhou@example.org,\n,,\n",
+        'name,email,phone,"diet; veg; halal; none; any"\n赵敏,zhao@example.org,13800000001,veg\n周芷若,zhou@example.org,,\n',
+        'name;email;phone;"company, team"\n赵敏;zhao@example.org;13800000001;星河\n周芷若;zhou@example.org;;\n',
     ],
-    ids=["semicolons", "tabs", "blank lines and cleared rows"],
+    ids=["semicolons", "tabs", "blank lines and cleared rows", "semicolons in a quoted title", "commas in one"],
 )
 def test_an_import_reads_the_sheets_organizers_bring(event, csv_text):
     TicketTierFactory(event=event, name="普通票", quota=10)
@@ -278,13 +281,20 @@ def test_an_import_names_the_line_of_a_repeated_email_and_one_already_registered
     tier = TicketTierFactory(event=event, name="普通票", quota=10)
     services.register_attendee(event=event, tier=tier, details=attendee("张三", "zhang@example.org"))
     organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
-    csv_text = "\nname,email\n李四,li@example.org\n张三,Zhang@Example.org\n李四,LI@example.org\n"
+    # Someone who registered on the site, and also verified their work address in their account.
+    owner = UserFactory()
+    EmailAddress.objects.create(user=owner, email="wang@work.example.org", verified=True)
+    services.register_attendee(event=event, tier=tier, user=owner, details=attendee("王五", owner.email))
+    csv_text = (
+        "\nname,email\n李四,li@example.org\n张三,Zhang@Example.org\n李四,LI@example.org\n王五,wang@work.example.org\n"
+    )
     response = client_of(organizer).post(import_url(event), {"file": upload(csv_text)})
     assert [(e.line, e.email, e.message) for e in response.context["errors"]] == [
         (4, "Zhang@Example.org", "This email is already registered for this event."),
         (5, "LI@example.org", "The same email as line 3."),
+        (6, "wang@work.example.org", "This email is already registered for this event."),
     ]
-    assert Registration.objects.count() == 1
+    assert Registration.objects.count() == 2
 
 
 def test_an_import_error_names_the_line_where_its_row_begins(event):

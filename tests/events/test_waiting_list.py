@@ -233,9 +233,10 @@ def test_once_the_event_has_begun_a_freed_seat_goes_to_whoever_registers_at_the_
     assert (walk_up.status, status(waiting)) == (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
     client = admin_client(owner)
     html = client.get(reverse("events:my_tickets")).content.decode()
-    assert "The event has begun: the waiting list has closed." in html and "in line" not in html
+    assert "The waiting list has closed." in html and "in line" not in html
+    assert "sold out (waiting list open)" not in client.get(event.get_absolute_url()).content.decode()
     # Someone on the closed list who is at the door leaves it, and takes the next seat freed like anyone else.
-    assert "Leave the waiting list" in html
+    assert "Leave the list, then register." in html and "Leave the waiting list" in html
     services.cancel_registration(registration=walk_up)
     html = client.post(reverse("events:cancel", args=[waiting.pk]), follow=True).content.decode()
     assert "You have left the waiting list." in html and status(waiting) == RegistrationStatus.CANCELLED
@@ -244,6 +245,26 @@ def test_once_the_event_has_begun_a_freed_seat_goes_to_whoever_registers_at_the_
         RegistrationStatus.CANCELLED,
         RegistrationStatus.CONFIRMED,
     ]
+
+
+@pytest.mark.parametrize("after", ["over", "cancelled"])
+def test_after_the_event_the_waiting_list_says_only_that_it_has_closed(after):
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100)
+    tier = TicketTierFactory(event=event, quota=1)
+    owner = UserFactory()
+    services.register_attendee(event=event, tier=tier, details=attendee())
+    services.register_attendee(
+        event=event, tier=tier, user=owner, details=attendee(email=owner.email), join_waitlist=True
+    )
+    if after == "over":
+        Event.objects.filter(pk=event.pk).update(
+            start=timezone.now() - dt.timedelta(hours=5), end=timezone.now() - dt.timedelta(hours=1)
+        )
+    else:
+        Event.objects.filter(pk=event.pk).update(status="cancelled")
+    html = admin_client(owner).get(reverse("events:my_tickets")).content.decode()
+    assert "The waiting list has closed." in html
+    assert "Leave the list, then register." not in html and "Leave the waiting list" not in html
 
 
 def test_once_the_event_has_begun_nobody_joins_its_waiting_list():
