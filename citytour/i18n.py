@@ -1,5 +1,6 @@
 """Content that organizers enter in two languages: Chinese in the plain field, English in ``<field>_en``."""
 
+from django.utils import formats, timezone
 from django.utils.translation import get_language
 
 
@@ -9,3 +10,16 @@ def localized(obj, field: str, *, default_suffix: str = "") -> str:
     if (get_language() or "").startswith("en"):
         return getattr(obj, field + "_en", "") or chinese
     return chinese
+
+
+def time_range(start, end, *, day_format: str = "Y-m-d l") -> str:
+    """When something happens, in Shanghai time: "2026-12-03 星期四 13:30–17:30"; with the end's date too when it
+    ends on another day (a night event, two days); the start alone when there is no end."""
+    start = timezone.localtime(start)
+    text = f"{formats.date_format(start, day_format)} {start:%H:%M}"
+    if end is None:
+        return text
+    end = timezone.localtime(end)
+    if end.date() == start.date():
+        return f"{text}–{end:%H:%M}"
+    return f"{text} – {formats.date_format(end, day_format)} {end:%H:%M}"

@@ -5,10 +5,11 @@ import textwrap
 
 import qrcode
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from PIL import Image, ImageDraw
 
 from citytour.fonts import FontMissing, pillow_font
+from citytour.i18n import time_range
 from citytour.storage import remove_rendered_file, store_rendered_file
 
 from .models import ANNOUNCED_STATUSES, Event, PosterState, Tour
@@ -47,9 +48,7 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
 
 
 def _when(event: Event) -> str:
-    start, end = timezone.localtime(event.start), timezone.localtime(event.end)
-    day = formats.date_format(start, "Y-m-d l")
-    return f"{day}  {start:%H:%M}–{end:%H:%M}"
+    return time_range(event.start, event.end)
 
 
 def draw_poster(event: Event) -> bytes:

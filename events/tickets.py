@@ -7,7 +7,7 @@ import math
 
 import qrcode
 from django.conf import settings
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from PIL import Image, UnidentifiedImageError
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A6
@@ -66,8 +66,16 @@ class _Writer:
     def draw(self, x: float, y: float, text: str, size: float) -> float:
         """Draw ``text`` from ``x``; returns where it ends."""
         for font, part in self.runs(text):
+            rare = font == self.rare
+            if rare:
+                # reportlab maps no character beyond U+FFFF back to text: the run says what it reads as, so that
+                # copying or searching the ticket finds the whole name.
+                actual = ("\ufeff" + part).encode("utf-16-be").hex().upper()
+                self.pdf.addLiteral(f"/Span <</ActualText <{actual}>>> BDC")
             self.pdf.setFont(font, size)
             self.pdf.drawString(x, y, part)
+            if rare:
+                self.pdf.addLiteral("EMC")
             x += self.pdf.stringWidth(part, font, size)
         return x
 
@@ -105,62 +113,55 @@ class _Writer:
         return size, lines
 
 
+# From roomy to compact: how many lines the venue's address, the attendee's name, their company and the tier may
+# take. The first layout that stays above the sponsors' row (or the QR code) is drawn.
+LAYOUTS = ((2, 2, 2, 2), (2, 1, 1, 1), (1, 1, 1, 1))
+
+
 def draw_ticket(registration: Registration) -> bytes:
     font = register_reportlab_font()
-    event, tier, venue = registration.event, registration.tier, registration.event.venue
+    event = registration.event
     width, height = A6  # 105 × 148 mm, a phone screen or a printed card
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A6, pageCompression=1)
-    pdf.setTitle(f"{event.tour.name} · {registration.name}")
     pdf.setAuthor("citytour")
+    pdf.setCreator("citytour")
     text = _Writer(pdf, font, register_reportlab_fallback())
     margin = 8 * mm
     inner = width - 2 * margin
     sponsors = ticket_sponsors(event)
-    # A name or company too long for one line takes two, unless the sponsors' row needs that room.
-    person_lines = 1 if sponsors else 2
+    sponsors_at = 58 * mm
+    # The lowest line of text stays above the sponsors' label, or above the QR code when there is none.
+    floor = sponsors_at + 13 * mm if sponsors else 58 * mm
     with translation.override(registration.language or settings.LANGUAGE_CODE):
+        # In the attendee's language, as the title and the tier are.
+        tour_name, title = event.tour.display_name, event.display_title
+        pdf.setTitle(f"{tour_name} · {registration.name}")
+        pdf.setSubject(title)
         pdf.setFillColor(BAND)
         pdf.rect(0, height - 24 * mm, width, 24 * mm, stroke=0, fill=1)
         pdf.setFillColor(colors.white)
-        tour_name = event.tour.display_name  # in the attendee's language, as the title and the tier are
-        text.draw(margin, height - 11 * mm, tour_name, text.fit(tour_name, 12, inner))
-        title = event.display_title
-        text.draw(margin, height - 18 * mm, title, text.fit(title, 9, inner))
+        size, [line] = text.lines(tour_name, 12, 8, inner, 1)
+        text.draw(margin, height - 11 * mm, line, size)
+        size, lines = text.lines(title, 9, 7, inner, 2)
+        for n, line in enumerate(lines):
+            text.draw(margin, height - (18 if len(lines) == 1 else 16.5 + 3.8 * n) * mm, line, size)
 
         y = height - 33 * mm
         pdf.setFillColor(ACCENT)
         end_of_city = text.draw(margin, y, event.city.name_zh, 16)
         text.draw(end_of_city + 3 * mm, y, event.city.name_en, 9)
+        for layout in LAYOUTS:
+            lines, rule_at = _details(text, registration, inner, y - 7 * mm, layout)
+            if lines[-1][0] >= floor:
+                break
         pdf.setFillColor(INK)
-        y -= 7 * mm
-        if event.start:
-            start, end = timezone.localtime(event.start), timezone.localtime(event.end)
-            text.draw(margin, y, f"{formats.date_format(start, 'Y-m-d l')} {start:%H:%M}–{end:%H:%M}", 9)
-            y -= 5 * mm
-        if venue:
-            for words, venue_lines in ((venue.display_name, 1), (venue.address, 2)):
-                size, lines = text.lines(words, 8, 7, inner, venue_lines)
-                for line in lines:
-                    text.draw(margin, y, line, size)
-                    y -= size * 0.45 * mm + 1.2 * mm
-        y -= 2 * mm
         pdf.setStrokeColor(ACCENT)
-        pdf.line(margin, y, width - margin, y)
-        size, lines = text.lines(registration.name, 18, 11, inner, person_lines)
-        for line in lines:
-            y -= size * 0.4 * mm + 1.5 * mm
-            text.draw(margin, y, line, size)
-        y -= 5.5 * mm
-        if registration.company:
-            size, lines = text.lines(registration.company, 9, 7, inner, person_lines)
-            for line in lines:
-                text.draw(margin, y, line, size)
-                y -= size * 0.45 * mm + 1 * mm
-            y -= 1 * mm
-        text.draw(margin, y, tier.display_name, 9)
+        pdf.line(margin, rule_at, width - margin, rule_at)
+        for baseline, line, size in lines:
+            text.draw(margin, baseline, line, size)
 
-        _draw_sponsor_logos(pdf, sponsors, margin, 58 * mm, inner, font)
+        _draw_sponsor_logos(pdf, sponsors, margin, sponsors_at, inner, font)
 
         qr_size = 42 * mm
         pdf.drawImage(_qr_image(registration.ticket_secret), (width - qr_size) / 2, 14 * mm, qr_size, qr_size)
@@ -169,6 +170,40 @@ def draw_ticket(registration: Registration) -> bytes:
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def _details(text: _Writer, registration: Registration, width: float, y: float, layout) -> tuple[list, float]:
+    """The lines under the city, as (baseline, text, size), from ``y`` down; and where the rule above the name
+    goes."""
+    address_lines, name_lines, company_lines, tier_lines = layout
+    event, venue = registration.event, registration.event.venue
+    lines = []
+
+    def block(words: str, size: float, smallest: float, most: int, step: float) -> None:
+        nonlocal y
+        size, broken = text.lines(words, size, smallest, width, most)
+        for line in broken:
+            lines.append((y, line, size))
+            y -= size * 0.45 * mm + step
+
+    if event.start:
+        lines.append((y, event.when, text.fit(event.when, 9, width)))
+        y -= 5 * mm
+    if venue:
+        block(venue.display_name, 8, 7, 1, 1.2 * mm)
+        block(venue.address, 8, 7, address_lines, 1.2 * mm)
+    y -= 2 * mm
+    rule_at = y
+    size, broken = text.lines(registration.name, 18, 11, width, name_lines)
+    for line in broken:
+        y -= size * 0.4 * mm + 1.5 * mm
+        lines.append((y, line, size))
+    y -= 5.5 * mm
+    if registration.company:
+        block(registration.company, 9, 7, company_lines, 1 * mm)
+        y -= 1 * mm
+    block(registration.tier.display_name, 9, 7, tier_lines, 1 * mm)
+    return lines, rule_at
 
 
 # Up to this many logos share a row; more go on a second (and third) row of smaller ones.

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from citytour.i18n import localized
+from citytour.i18n import localized, time_range
 
 # The years a tour and its events may fall in.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -274,6 +274,11 @@ class Event(models.Model):
     @property
     def display_title(self) -> str:
         return localized(self, "title")
+
+    @property
+    def when(self) -> str:
+        """Its date and times in Shanghai time, in the current language ("" before they are set)."""
+        return time_range(self.start, self.end) if self.start else ""
 
     @property
     def display_description(self) -> str:

@@ -261,7 +261,8 @@ def test_the_organizers_own_list_still_stops_at_the_seats(event):
         "name;email;phone\n赵敏;zhao@example.org;13800000001\n周芷若;zhou@example.org;\n",
         "name\temail\tphone\n赵敏\tzhao@example.org\t13800000001\n周芷若\tzhou@example.org\t\n",
         "\r\n\n,,\nname,email,phone\n赵敏,zhao@example.org,13800000001\n,,\n周芷若,zhou@example.org,\n,,\n",
-        'name,email,phone,"diet; veg; halal; none; any"\n赵敏,zhao@example.org,13800000001,veg\n周芷若,zhou@example.org,,\n',
+        'name,email,phone,"diet; veg; halal; none; any"\n'
+        "赵敏,zhao@example.org,13800000001,veg\n周芷若,zhou@example.org,,\n",
         'name;email;phone;"company, team"\n赵敏;zhao@example.org;13800000001;星河\n周芷若;zhou@example.org;;\n',
     ],
     ids=["semicolons", "tabs", "blank lines and cleared rows", "semicolons in a quoted title", "commas in one"],

@@ -5,6 +5,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import services
-from events.models import InviteCode, Registration, RegistrationQuestion
+from events.models import Event, InviteCode, Registration, RegistrationQuestion
 from events.tasks import send_event_reminders
 from tests.factories import CityFactory, CityTeamMemberFactory, EventFactory, TicketTierFactory, attendee
 
@@ -208,6 +209,21 @@ def test_online_registrants_get_the_livestream_link(event):
     mail.outbox.clear()
     send_event_reminders()
     assert "https://live.example.org/sz" in mail.outbox[0].body
+
+
+def test_an_online_reminder_without_a_livestream_yet_points_to_the_tickets_page(event):
+    event.livestream_url = "https://live.example.org/sz"
+    event.start = timezone.localtime() + dt.timedelta(days=1)
+    event.end = event.start + dt.timedelta(hours=3)
+    event.save()
+    online = TicketTierFactory(event=event, attendance="online", quota=None)
+    services.register_attendee(event=event, tier=online, details=attendee(email="far.away@example.org", language="en"))
+    Event.objects.filter(pk=event.pk).update(livestream_url="")  # taken down to be replaced
+    mail.outbox.clear()
+    send_event_reminders()
+    lines = mail.outbox[0].body.splitlines()
+    assert f"The livestream link will be on your tickets page: {settings.SITE_URL}/tickets/" in lines
+    assert not [line for line in lines if line.startswith("Watch online:")]
 
 
 def test_an_online_registrant_gets_the_livestream_link_at_once_even_after_the_reminders_went_out(

@@ -4,6 +4,7 @@ import io
 import subprocess
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -11,6 +12,7 @@ from pypdf import PdfReader
 
 from citytour.celery import app as celery_app
 from events import services
+from events.emails import registration_email
 from events.models import CheckInStaff, Registration
 from tests.factories import (
     CityFactory,
@@ -49,6 +51,60 @@ def registration(event, django_capture_on_commit_callbacks):
         )
     registration.refresh_from_db()
     return registration
+
+
+@pytest.mark.parametrize(
+    "start, end, shown",
+    [
+        (shanghai(2027, 1, 4, 13, 30), shanghai(2027, 1, 4, 17, 30), "2027-01-04 星期一 13:30–17:30"),
+        (shanghai(2027, 1, 4, 22, 0), shanghai(2027, 1, 5, 3, 0), "2027-01-04 星期一 22:00 – 2027-01-05 星期二 03:00"),
+        (shanghai(2027, 1, 4, 13, 30), None, "2027-01-04 星期一 13:30"),
+    ],
+    ids=["an afternoon", "a night", "no end"],
+)
+def test_the_ticket_the_reminder_and_the_event_page_say_when_in_shanghai_time(
+    start, end, shown, django_capture_on_commit_callbacks
+):
+    event = UpcomingEventFactory(start=start, end=end)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(
+            event=event, tier=TicketTierFactory(event=event), details=attendee("王芳", language="zh-hans")
+        )
+    registration.refresh_from_db()
+    assert shown in PdfReader(io.BytesIO(pdf_of(registration))).pages[0].extract_text().splitlines()
+    subject, body = registration_email(registration, "reminder")
+    assert shown in body.splitlines()
+    page = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(event.get_absolute_url()).content.decode()
+    assert f"<dd>{shown}</dd>" in page
+
+
+def test_a_paid_ticket_says_its_price_in_the_email_and_on_my_tickets(django_capture_on_commit_callbacks):
+    event = UpcomingEventFactory()
+    owner = UserFactory()
+    tier = TicketTierFactory(event=event, name_en="Early bird", price=199)
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(
+            event=event, tier=tier, user=owner, details=attendee("王芳", owner.email, language="en")
+        )
+    price = "Price: ¥199, paid to the organizers, who tell you how; your tickets page shows it once they have it."
+    assert price in mail.outbox[0].body.splitlines()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(owner)
+    page = " ".join(client.get(reverse("events:my_tickets")).content.decode().split())
+    assert "Early bird · ¥199 to pay the organizers" in page
+    services.mark_paid(registration=registration)
+    page = " ".join(client.get(reverse("events:my_tickets")).content.decode().split())
+    assert "Early bird · ¥199 paid" in page
+
+
+def test_the_ticket_file_is_titled_in_the_attendees_language(django_capture_on_commit_callbacks):
+    event = UpcomingEventFactory(tour__name="城市开源行", tour__name_en="City Open Source Tour")
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = services.register_attendee(
+            event=event, tier=TicketTierFactory(event=event), details=attendee("Jane Smith", language="en")
+        )
+    registration.refresh_from_db()
+    assert PdfReader(io.BytesIO(pdf_of(registration))).metadata.title == "City Open Source Tour · Jane Smith"
 
 
 def pdf_of(registration) -> bytes:

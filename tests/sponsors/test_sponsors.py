@@ -1,6 +1,8 @@
 """Sponsors: logos checked and kept at two sizes, the pipeline, benefits to deliver, comp tickets, public pages."""
 
 import io
+import re
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -14,7 +16,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from events import services as event_services
-from events.models import InviteCode
+from events.models import Event, InviteCode, Venue
 from sponsors import services
 from sponsors.models import (
     BenefitKind,
@@ -342,7 +344,7 @@ def test_a_sponsor_logo_file_gone_missing_costs_nobody_their_ticket(
     assert "Sponsors" not in page.extract_text()
 
 
-def test_a_truncated_logo_is_left_out_and_a_long_name_keeps_to_one_line_above_the_logos(
+def test_a_truncated_logo_is_left_out_and_a_long_name_is_whole_above_the_logos(
     gold, tour_admin, media_root, django_capture_on_commit_callbacks
 ):
     _user, event = tour_admin
@@ -359,8 +361,54 @@ def test_a_truncated_logo_is_left_out_and_a_long_name_keeps_to_one_line_above_th
     assert (registration.ticket_state, registration.ticket_error) == ("ready", "")
     page = PdfReader(io.BytesIO(registration.ticket_pdf.open("rb").read())).pages[0]
     assert len(page.images) == 2  # the QR code and the one readable logo
-    [line] = [line for line in page.extract_text().splitlines() if line.startswith("欧阳娜娜")]
-    assert line.endswith("…") and name.startswith(line[:-1])  # one line, cut short: the logos keep their room
+    lines = page.extract_text().splitlines()
+    first = next(n for n, line in enumerate(lines) if line.startswith("欧阳娜娜"))
+    assert lines[first] + lines[first + 1] == name  # on two lines, whole: there is room above the logos
+
+
+def words_on_the_page(pdf: bytes, tmp_path) -> list[tuple[str, float, float, float]]:
+    """Each word poppler reads on the ticket, with its right edge and its top and bottom (points from the top)."""
+    (tmp_path / "ticket.pdf").write_bytes(pdf)
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(tmp_path / "ticket.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pattern = r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    return [(word, float(right), float(top), float(bottom)) for top, right, bottom, word in re.findall(pattern, html)]
+
+
+def test_long_texts_stay_on_the_ticket_and_above_the_sponsors(
+    gold, tour_admin, tmp_path, django_capture_on_commit_callbacks
+):
+    _user, event = tour_admin
+    Venue.objects.filter(pk=event.venue_id).update(
+        name="深圳湾科技生态园十栋B座二十三层国际会议中心多功能报告厅（原创新中心大报告厅）",
+        address="广东省深圳市南山区粤海街道高新区社区科苑南路3176号深圳湾科技生态园十栋B座二十三层国际会议中心东侧入口",
+    )
+    Event.objects.filter(pk=event.pk).update(
+        title="数字经济·城市开源行·深圳站：开源大模型与智能体应用开发者大会暨生态合作伙伴峰会（第二届）"
+    )
+    event.refresh_from_db()
+    deal(gold, status="signed", logo=True)
+    tier = TicketTierFactory(
+        event=event, name="合作伙伴社区赠票（限开源社区核心贡献者及其同行人员，需现场出示社区证明材料）"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        registration = event_services.register_attendee(
+            event=event,
+            tier=tier,
+            details=attendee(
+                "欧阳娜娜", company="深圳市某某某某某某某某某某某某某某某某科技股份有限公司北京分公司研发中心"
+            ),
+        )
+    registration.refresh_from_db()
+    words = words_on_the_page(registration.ticket_pdf.open("rb").read(), tmp_path)
+    page_width, margin = 105 / 25.4 * 72, 8 / 25.4 * 72
+    assert [word for word, right, _top, _bottom in words if right > page_width - margin + 1] == []
+    [(_, _, label_top, label_bottom)] = [w for w in words if w[0] == "Sponsors"]
+    assert [
+        w[0] for w in words if w[3] > label_top and w[2] < label_bottom and w[0] not in ("赞助", "·", "Sponsors")
+    ] == []
+    assert any(word.startswith("合作伙伴社区赠票") for word, *_ in words)  # the tier, above the sponsors
 
 
 def test_a_city_team_member_ticks_off_the_benefit_they_owe_on_a_whole_tour_deal(gold, tour_admin):
