@@ -106,6 +106,8 @@ class CallForPapersAdmin(TourAdminOnly):
 class AcceptanceInline(ScopedInline, admin.TabularInline):
     model = Acceptance
     extra = 0
+    # Its page on the site is the speaker's own (the link in their email, where they confirm or decline).
+    view_on_site = False
     fields = ["event", "status", "responded_at"]
     readonly_fields = fields
     can_delete = False
@@ -154,6 +156,8 @@ class DecideForm(forms.Form):
 @admin.register(Submission)
 class SubmissionAdmin(OrganizerAdmin):
     """The review dashboard: every talk with its review figures, to sort, filter and decide."""
+
+    view_on_site = False  # its page on the site is the speakers' own editing form
 
     list_display = [
         "title",

@@ -328,7 +328,14 @@ def _seed_talks(cfp, tracks, speakers) -> dict[str, Submission]:
             for slug, status in accepted.items():
                 if status != AcceptanceStatus.PENDING:
                     acceptance = Acceptance.objects.get(submission=submission, event=events[slug])
-                    services.respond_to_acceptance(acceptance=acceptance, confirm=status == AcceptanceStatus.CONFIRMED)
+                    if acceptance.answerable():
+                        services.respond_to_acceptance(
+                            acceptance=acceptance, confirm=status == AcceptanceStatus.CONFIRMED
+                        )
+                    else:  # the answers of a past tour, as they were given (before its agenda was made)
+                        Acceptance.objects.filter(pk=acceptance.pk).update(
+                            status=status, responded_at=events[slug].start - dt.timedelta(days=30)
+                        )
             Submission.objects.filter(pk=submission.pk).update(notified_state=state, notified_at=timezone.now())
         elif state == SubmissionState.WITHDRAWN:
             services.withdraw_talk(submission=submission)

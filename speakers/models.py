@@ -242,6 +242,11 @@ class Acceptance(models.Model):
     def get_absolute_url(self):
         return reverse("speakers:respond", kwargs={"token": self.token})
 
+    def answerable(self, now=None) -> bool:
+        """Until its event begins: afterwards the agenda it changes is the record of what happened."""
+        start = self.event.start
+        return start is None or start > (now or timezone.now())
+
 
 class ReviewTeamMember(models.Model):
     tour = models.ForeignKey(Tour, on_delete=models.CASCADE, related_name="reviewers", verbose_name=_("tour"))

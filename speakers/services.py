@@ -251,9 +251,13 @@ def notify_decisions(*, submissions, by) -> tuple[int, int, int]:
 @transaction.atomic
 def respond_to_acceptance(*, acceptance: Acceptance, confirm: bool) -> Acceptance:
     """The speaker confirms or declines a city; declining frees the talk's slot there."""
-    acceptance = Acceptance.objects.select_for_update(of=("self",)).select_related("submission").get(pk=acceptance.pk)
+    acceptance = (
+        Acceptance.objects.select_for_update(of=("self",)).select_related("submission", "event").get(pk=acceptance.pk)
+    )
     if acceptance.submission.state != SubmissionState.ACCEPTED:
         raise ValidationError(_("This talk is no longer accepted."))
+    if not acceptance.answerable():
+        raise ValidationError(_("The event has begun: the answer stays as it is. Please write to the organizers."))
     acceptance.status = AcceptanceStatus.CONFIRMED if confirm else AcceptanceStatus.DECLINED
     acceptance.responded_at = timezone.now()
     acceptance.save(update_fields=["status", "responded_at"])

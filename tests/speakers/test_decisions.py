@@ -1,11 +1,13 @@
 """Decisions per city, the emails that tell speakers (once per decision), and the speakers' answers."""
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from events.models import City, Event, Slot, SlotKind
 from speakers import services
@@ -272,6 +274,9 @@ def test_the_speaker_confirms_and_declines_from_the_link(talk, tour_admin):
         kind=SlotKind.TALK,
         submission=talk,
     )
+    Event.objects.filter(pk__in=[shenzhen.event_id, guangzhou.event_id]).update(
+        start=timezone.now() + dt.timedelta(days=30), end=timezone.now() + dt.timedelta(days=30, hours=4)
+    )
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     page = client.get(reverse("speakers:respond", args=[shenzhen.token])).content.decode()
     assert "数据要素化" in page and "Waiting for the speaker" in page
@@ -284,6 +289,24 @@ def test_the_speaker_confirms_and_declines_from_the_link(talk, tour_admin):
 
     my_talks = client_for(talk.speaker).get(reverse("speakers:my_talks")).content.decode()
     assert "Confirmed for Shenzhen" in my_talks and "Declined for Guangzhou" in my_talks
+
+    # Once the event has begun the agenda is the record of what happened: the answer stays.
+    Event.objects.filter(pk=shenzhen.event_id).update(start=timezone.now() - dt.timedelta(minutes=5))
+    page = client.post(reverse("speakers:respond", args=[shenzhen.token]), {"answer": "decline"}, follow=True)
+    html = page.content.decode()
+    assert "The event has begun: the answer stays as it is. Please write to the organizers." in html
+    assert 'value="decline"' not in html
+    assert Acceptance.objects.get(pk=shenzhen.pk).status == AcceptanceStatus.CONFIRMED
+
+
+def test_the_talks_admin_page_links_to_none_of_the_speakers_own_pages(talk, tour_admin):
+    services.decide(submission=talk, state=SubmissionState.ACCEPTED, events=[event_in("shenzhen")], by=tour_admin)
+    acceptance = talk.acceptances.get()
+    page = client_for(tour_admin).get(reverse("admin:speakers_submission_change", args=[talk.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    # "View on site" would open the speaker's confirm-or-decline page, or their editing form.
+    assert "/admin/r/" not in html and acceptance.token not in html
 
 
 def test_withdrawing_frees_every_slot(talk, tour_admin):
