@@ -38,9 +38,12 @@ class RegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.event = event
         self.fields["tier"].queryset = tiers
-        self.fields["tier"].label_from_instance = _tier_label
+        waiting_list = event.upcoming()
+        self.fields["tier"].label_from_instance = lambda tier: _tier_label(tier, waiting_list=waiting_list)
         self.fields["heard_from"].queryset = event.tour.referral_channels.all()
         self.fields["heard_from"].label_from_instance = lambda channel: channel.display_name
+        if not self.is_bound and not self.fields["heard_from"].queryset.exists():
+            del self.fields["heard_from"]  # the tour keeps no list: nothing to choose from
         _add_questions(self, event)
 
     def clean(self):
@@ -112,9 +115,13 @@ class AttendeeDetailsForm(forms.Form):
         )
 
 
-def _tier_label(tier: TicketTier) -> str:
+def _tier_label(tier: TicketTier, *, waiting_list: bool = True) -> str:
     price = _("free") if tier.is_free else f"¥{tier.price:g}"
-    return f"{tier.display_name} · {price}"
+    label = f"{tier.display_name} · {price}"
+    # On the page, with its seats counted (public_tiers): said before anyone fills in the form for it.
+    if getattr(tier, "seats_left", None) is not None and tier.seats_left <= 0:
+        label += " · " + str(_("sold out (waiting list open)") if waiting_list else _("sold out"))
+    return label
 
 
 class VolunteerForm(forms.Form):

@@ -297,7 +297,8 @@ def _other_city_warnings(event: Event, slots: list[Slot]) -> list[str]:
 
 
 def public_tiers(event: Event) -> QuerySet:
-    """The tiers anyone may choose, with ``taken``: confirmed registrations on their public seats."""
+    """The tiers anyone may choose, with ``taken`` (confirmed registrations on their public seats) and
+    ``seats_left`` (None for a tier without a seat limit)."""
     return (
         TicketTier.objects.filter(event=event, visibility=TierVisibility.PUBLIC)
         .annotate(
@@ -306,6 +307,7 @@ def public_tiers(event: Event) -> QuerySet:
                 filter=Q(registrations__status=RegistrationStatus.CONFIRMED, registrations__holds_reserved_seat=False),
             )
         )
+        .annotate(seats_left=F("quota") - F("taken"))
         .order_by("position", "id")
     )
 

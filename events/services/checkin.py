@@ -64,7 +64,7 @@ def check_in(*, event: Event, value: str, by) -> CheckInResult:
         return CheckInResult(False, _("Unknown ticket."))
     if registration.event_id != event.id:
         return CheckInResult(
-            False, _("This ticket is for another event: %(event)s.") % {"event": registration.event}, None
+            False, _("This ticket is for another event: %(event)s.") % {"event": registration.event.display_title}, None
         )
     if registration.status == RegistrationStatus.CANCELLED:
         return CheckInResult(False, _("This registration was cancelled."), registration)

@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from .. import services
 from ..forms import AttendeeDetailsForm, RegistrationForm
@@ -157,9 +156,13 @@ def change_details(request, pk):
 
 
 @login_required
-@require_POST
 def cancel(request, pk):
+    """Asks first (one tap on a phone should not give a seat away), then cancels."""
     registration = _own_registration(request, pk)
+    if request.method != "POST":
+        if not registration.cancellable_by_owner():
+            return redirect("events:my_tickets")
+        return render(request, "events/cancel.html", {"registration": registration})
     was_waiting = registration.status == RegistrationStatus.WAITLISTED
     try:
         services.cancel_registration(registration=registration, by_owner=True)

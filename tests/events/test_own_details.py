@@ -208,3 +208,43 @@ def test_my_tickets_query_count_does_not_grow_with_registrations(owner, django_a
     with django_assert_num_queries(len(one.captured_queries)):
         html = client.get(reverse("events:my_tickets")).content.decode()
     assert html.count("You are number 1 in line.") == 3
+
+
+def test_cancelling_asks_first(registration, owner):
+    client = client_of(owner)
+    url = reverse("events:cancel", args=[registration.pk])
+    assert f'href="{url}"' in client.get(reverse("events:my_tickets")).content.decode()
+    page = client.get(url).content.decode()
+    assert "Cancel your registration?" in page and "Your seat goes to the next person" in page
+    assert client_of(UserFactory()).get(url).status_code == 404  # someone else's
+    assert Registration.objects.get(pk=registration.pk).status == RegistrationStatus.CONFIRMED
+    response = client.post(url, follow=True)
+    assert "Your registration is cancelled. Thank you for freeing the seat." in response.content.decode()
+    assert Registration.objects.get(pk=registration.pk).status == RegistrationStatus.CANCELLED
+    assert client.get(url)["Location"] == reverse("events:my_tickets")  # nothing left to ask
+
+
+def test_the_pages_say_how_many_seats_are_left_and_which_ticket_is_sold_out(event, owner):
+    roomy = TicketTierFactory(event=event, name_en="Standard", quota=3)
+    full = TicketTierFactory(event=event, name_en="Workshop", quota=1)
+    services.register_attendee(event=event, tier=roomy, details=attendee())
+    services.register_attendee(event=event, tier=full, details=attendee())
+    EventFactory._meta.model.objects.filter(pk=event.pk).update(status=EventStatus.PUBLISHED)
+    client = client_of(owner)
+    page = " ".join(client.get(event.get_absolute_url()).content.decode().split())
+    assert "<strong>Standard</strong> · free · 2 of 3 seats left" in page
+    assert "<strong>Workshop</strong> · free · sold out (waiting list open)" in page
+    form = client.get(reverse("events:register", args=[event.tour.slug, event.slug])).context["form"]
+    labels = [str(label) for _value, label in form.fields["tier"].choices]
+    assert labels == ["Standard · free", "Workshop · free · sold out (waiting list open)"]
+    assert "heard_from" not in form.fields  # the tour keeps no list of channels: no empty choice
+
+
+def test_the_channel_question_is_asked_when_the_tour_has_channels(event, owner):
+    from events.models import ReferralChannel
+
+    TicketTierFactory(event=event, quota=3)
+    ReferralChannel.objects.create(tour=event.tour, name="公众号", name_en="WeChat account", position=0)
+    EventFactory._meta.model.objects.filter(pk=event.pk).update(status=EventStatus.PUBLISHED)
+    form = client_of(owner).get(reverse("events:register", args=[event.tour.slug, event.slug])).context["form"]
+    assert [str(label) for _value, label in form.fields["heard_from"].choices] == ["---------", "WeChat account"]

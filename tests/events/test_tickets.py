@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from citytour.celery import app as celery_app
 from events import services
 from events.emails import registration_email
-from events.models import CheckInStaff, Registration
+from events.models import CheckInStaff, Event, Registration
 from tests.factories import (
     CityFactory,
     CityTeamMemberFactory,
@@ -184,13 +184,19 @@ def test_made_up_or_tampered_tickets_are_refused(registration, event, value):
 
 def test_a_ticket_of_another_event_or_a_cancelled_one_is_refused(registration, event):
     other = EventFactory(title="广州站")
+    Event.objects.filter(pk=event.pk).update(title_en="City Open Source Tour · Shenzhen")
     with translation.override("en"):
         assert services.check_in(event=other, value=registration.ticket_secret, by=None).message == (
-            "This ticket is for another event: 数字经济-城市开源行·深圳站."
+            "This ticket is for another event: City Open Source Tour · Shenzhen."
         )
         services.cancel_registration(registration=registration)
         assert services.check_in(event=event, value=registration.ticket_secret, by=None).message == (
             "This registration was cancelled."
+        )
+    Registration.objects.filter(pk=registration.pk).update(status="confirmed")
+    with translation.override("zh-hans"):
+        assert services.check_in(event=other, value=registration.ticket_secret, by=None).message == (
+            "这是其他活动的门票：数字经济-城市开源行·深圳站。"
         )
 
 
