@@ -5,7 +5,7 @@ from speakers.selectors import open_cfp
 from sponsors.selectors import partners_by_role, sponsors_by_tier
 
 from ..calendars import agenda_calendar
-from ..models import PUBLIC_STATUSES, Event
+from ..models import PUBLIC_STATUSES, Event, RegistrationStatus
 from ..selectors import (
     agenda_for_event,
     cities_with_public_events,
@@ -13,6 +13,7 @@ from ..selectors import (
     public_events,
     public_tiers,
     public_tours,
+    tickets_of,
 )
 
 
@@ -66,6 +67,12 @@ def event_detail(request, tour_slug, event_slug):
             "tiers": public_tiers(event),
             "sponsors": sponsors_by_tier(event.tour, event),
             "partners": partners_by_role(event.tour, event),
+            # Their own registration instead of a "Register" button that would only lead back to it.
+            "mine": (
+                tickets_of(request.user).filter(event=event).exclude(status=RegistrationStatus.CANCELLED).first()
+                if request.user.is_authenticated
+                else None
+            ),
         },
     )
 

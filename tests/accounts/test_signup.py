@@ -27,6 +27,8 @@ def test_sign_up_verify_and_log_in():
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["li.lei@example.org"]
     assert mail.outbox[0].subject == "[citytour] 请确认您的Email地址"
+    lines = mail.outbox[0].body.splitlines()
+    assert (lines[0], lines[-2:]) == ("您好：", ["citytour · 一个主题，多座城市", "testserver"])
 
     # Before verification, logging in leads back to the verification notice.
     response = client.post(reverse("account_login"), {"login": "li.lei@example.org", "password": PASSWORD})

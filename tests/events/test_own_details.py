@@ -248,3 +248,12 @@ def test_the_channel_question_is_asked_when_the_tour_has_channels(event, owner):
     EventFactory._meta.model.objects.filter(pk=event.pk).update(status=EventStatus.PUBLISHED)
     form = client_of(owner).get(reverse("events:register", args=[event.tour.slug, event.slug])).context["form"]
     assert [str(label) for _value, label in form.fields["heard_from"].choices] == ["---------", "WeChat account"]
+
+
+def test_the_event_page_shows_a_registered_visitor_their_registration(registration, owner, event):
+    EventFactory._meta.model.objects.filter(pk=event.pk).update(status=EventStatus.PUBLISHED)
+    page = " ".join(client_of(owner).get(event.get_absolute_url()).content.decode().split())
+    register = reverse("events:register", args=[event.tour.slug, event.slug])
+    assert f"Your registration: {registration.tier.name_en} · Confirmed" in page and register not in page
+    page = client_of(UserFactory()).get(event.get_absolute_url()).content.decode()
+    assert register in page and "Your registration" not in page
