@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from .tours import Event
 
@@ -79,6 +79,11 @@ class VolunteerApplication(models.Model):
     def role_labels(self) -> list[str]:
         labels = dict(VolunteerRole.choices)
         return [str(labels[role]) for role in self.roles if role in labels]
+
+    @property
+    def roles_text(self) -> str:
+        """The roles listed as the page's language lists things: "签到、摄影", "Check-in, Photography"."""
+        return pgettext("between the items of a list", ", ").join(self.role_labels)
 
     @property
     def has_check_in_shift(self) -> bool:

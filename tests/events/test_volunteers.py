@@ -114,6 +114,9 @@ def test_sign_up_then_approval_then_a_shift_shows_on_my_volunteering(
     page = client_for(person).get(reverse("events:my_volunteering")).content.decode()
     local = timezone.localtime(event.start)
     assert "Photography" in page and f"{local:%Y-%m-%d %H:%M}" in page and "Approved" in page
+    assert "you offered: Check-in, Photography" in " ".join(page.split())
+    page = client_for(person, "zh-hans").get(reverse("events:my_volunteering")).content.decode()
+    assert "签到、拍照" in page
 
 
 def test_deciding_the_same_twice_sends_one_email_and_a_decline_is_told_too(
