@@ -272,18 +272,18 @@ class RegistrationAdmin(EventScopedAdmin):
         payable = list(queryset.filter(status=RegistrationStatus.CONFIRMED, tier__price__gt=0, paid_at__isnull=True))
         for registration in payable:
             services.mark_paid(registration=registration)
-        skipped = queryset.count() - len(payable)
-        message = ngettext(
-            "%(count)d registration marked as paid.", "%(count)d registrations marked as paid.", len(payable)
-        )
-        self.message_user(request, message % {"count": len(payable)}, messages.SUCCESS)
-        if skipped:
-            message = ngettext(
+        done, skipped = len(payable), queryset.count() - len(payable)
+        self._tell(
+            request,
+            ngettext("%(count)d registration marked as paid.", "%(count)d registrations marked as paid.", done),
+            done,
+            ngettext(
                 "%(count)d left as it was: already paid, free, waiting or cancelled.",
                 "%(count)d left as they were: already paid, free, waiting or cancelled.",
                 skipped,
-            )
-            self.message_user(request, message % {"count": skipped}, messages.WARNING)
+            ),
+            skipped,
+        )
 
     @admin.action(description=_("Render the tickets again"))
     def render_tickets(self, request, queryset):
@@ -291,19 +291,24 @@ class RegistrationAdmin(EventScopedAdmin):
         door_tickets = list(queryset.filter(status=RegistrationStatus.CONFIRMED, tier__attendance=Attendance.IN_PERSON))
         for registration in door_tickets:
             services.request_ticket(registration=registration)
-        count = len(door_tickets)
-        message = ngettext(
-            "%(count)d ticket is being rendered again.", "%(count)d tickets are being rendered again.", count
-        )
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
-        skipped = queryset.count() - count
-        if skipped:
-            message = ngettext(
+        done, skipped = len(door_tickets), queryset.count() - len(door_tickets)
+        self._tell(
+            request,
+            ngettext("%(count)d ticket is being rendered again.", "%(count)d tickets are being rendered again.", done),
+            done,
+            ngettext(
                 "%(count)d has no ticket: online, waiting or cancelled.",
                 "%(count)d have no ticket: online, waiting or cancelled.",
                 skipped,
-            )
-            self.message_user(request, message % {"count": skipped}, messages.WARNING)
+            ),
+            skipped,
+        )
+
+    def _tell(self, request, done_message: str, done: int, skipped_message: str, skipped: int) -> None:
+        """What a bulk action did, and (if any) how many of the chosen rows it left alone."""
+        self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+        if skipped:
+            self.message_user(request, skipped_message % {"count": skipped}, messages.WARNING)
 
     @admin.action(description=_("Cancel (the seats go to the waiting list)"))
     def cancel(self, request, queryset):
