@@ -34,22 +34,27 @@ def admin_client(user) -> Client:
     return client
 
 
+def new_code(event, tier, *, max_uses: int) -> dict:
+    """The admin's form for a speaker code that reserves its seats."""
+    return {
+        "event": event.pk,
+        "tier": tier.pk,
+        "channel": "speaker",
+        "label": "嘉宾",
+        "max_uses": max_uses,
+        "expires_at_0": "",
+        "expires_at_1": "",
+        "reserves_seats": "on",
+    }
+
+
 def test_an_invite_code_added_in_the_admin_cannot_reserve_more_seats_than_are_free():
     event = EventFactory(capacity=2, venue__capacity=100)
     tier = TicketTierFactory(event=event, quota=2)
     organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
     response = admin_client(organizer).post(
         reverse("admin:events_invitecode_add"),
-        {
-            "event": event.pk,
-            "tier": tier.pk,
-            "channel": "speaker",
-            "label": "嘉宾",
-            "max_uses": 50,
-            "expires_at_0": "",
-            "expires_at_1": "",
-            "reserves_seats": "on",
-        },
+        new_code(event, tier, max_uses=50),
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["max_uses"] == [
@@ -64,16 +69,7 @@ def test_an_invite_code_added_in_the_admin_goes_through_the_service():
     organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
     response = admin_client(organizer).post(
         reverse("admin:events_invitecode_add"),
-        {
-            "event": event.pk,
-            "tier": tier.pk,
-            "channel": "speaker",
-            "label": "嘉宾",
-            "max_uses": 3,
-            "expires_at_0": "",
-            "expires_at_1": "",
-            "reserves_seats": "on",
-        },
+        new_code(event, tier, max_uses=3),
     )
     assert response.status_code == 302
     code = InviteCode.objects.get()
@@ -104,16 +100,7 @@ def test_seats_taken_between_the_form_check_and_the_save_bring_the_form_back():
     with connection.execute_wrapper(the_public_takes_the_seats):
         response = admin_client(organizer).post(
             reverse("admin:events_invitecode_add"),
-            {
-                "event": event.pk,
-                "tier": tier.pk,
-                "channel": "speaker",
-                "label": "嘉宾",
-                "max_uses": 2,
-                "expires_at_0": "",
-                "expires_at_1": "",
-                "reserves_seats": "on",
-            },
+            new_code(event, tier, max_uses=2),
         )
     assert response.status_code == 200
     assert response.context["adminform"].form.non_field_errors() == [
