@@ -154,7 +154,7 @@ SELECT t.*, e.status AS event_status,
               WHERE r.event_id = e.id AND r.email = %(email)s AND r.status <> %(cancelled)s)
      OR EXISTS (SELECT 1 FROM events_registration r
                  WHERE r.user_id = %(user)s AND r.event_id = e.id AND r.status <> %(cancelled)s)
-     -- one person, two addresses: "My tickets" shows an account the registrations under its verified addresses
+     -- one person with two addresses, as "My tickets" counts them: an account and its verified addresses
      OR EXISTS (SELECT 1 FROM events_registration r
                  WHERE r.user_id IS NULL AND r.event_id = e.id AND r.status <> %(cancelled)s
                    AND r.email IN (SELECT LOWER(a.email) FROM account_emailaddress a
