@@ -1,6 +1,7 @@
 """The base of the organizers' admin screens: scoped to what each user organizes."""
 
 from django import forms
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.utils import formats, timezone
@@ -21,6 +22,21 @@ def local_datetime_with_weekday(value) -> str:
     if not value:
         return "—"
     return formats.date_format(timezone.localtime(value), "Y-m-d（D）H:i")
+
+
+def account_of(model, field: str):
+    """A readonly account shown as its name and email, not as a link: the user admin is the superusers', and a
+    link to it would answer organizers with 403."""
+
+    @admin.display(description=model._meta.get_field(field).verbose_name)
+    def show(self, obj):
+        user = getattr(obj, field)
+        if user is None:
+            return "—"
+        name = user.get_full_name()
+        return f"{name} <{user.email}>" if name else user.email
+
+    return show
 
 
 class OrganizerAdmin(ScopedModelAdmin):

@@ -28,7 +28,7 @@ from ..models import (
     RegistrationStatus,
     TicketTier,
 )
-from .base import EmailUserForm, OrganizerAdmin, TourAdminOnly
+from .base import EmailUserForm, OrganizerAdmin, TourAdminOnly, account_of
 
 
 class TicketTierInline(ScopedInline, admin.TabularInline):
@@ -196,17 +196,19 @@ class RegistrationAdmin(EventScopedAdmin):
     ]
     search_fields = ["name", "email", "phone", "company", "ticket_code"]
     list_select_related = ["event", "tier", "invite_code"]
+    account = account_of(Registration, "user")
+    checked_in_by_account = account_of(Registration, "checked_in_by")
     readonly_fields = [
         "event",
         "tier",
-        "user",
+        "account",
         "email",
         "invite_code",
         "status",
         "ticket_code",
         "ticket_state",
         "checked_in_at",
-        "checked_in_by",
+        "checked_in_by_account",
         "created_at",
         "cancelled_at",
         "reminder_sent_at",
@@ -218,7 +220,7 @@ class RegistrationAdmin(EventScopedAdmin):
         "status",
         "name",
         "email",
-        "user",
+        "account",
         "company",
         "job_role",
         "phone",
@@ -229,7 +231,7 @@ class RegistrationAdmin(EventScopedAdmin):
         "ticket_code",
         "ticket_state",
         "checked_in_at",
-        "checked_in_by",
+        "checked_in_by_account",
         "reminder_sent_at",
         "source",
         "created_at",

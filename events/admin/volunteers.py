@@ -25,7 +25,7 @@ from ..models import (
     VolunteerStatus,
 )
 from ..selectors import shifts_of_event, volunteers_of_event
-from .base import local_datetime_with_weekday
+from .base import account_of, local_datetime_with_weekday
 from .registrations import EventScopedAdmin
 
 
@@ -54,18 +54,20 @@ class VolunteerApplicationAdmin(EventScopedAdmin):
     fields = [
         "event",
         "name",
-        "user",
+        "account",
         "preferred_roles",
         "availability",
         "phone",
         "wechat",
         "experience",
         "status",
-        "decided_by",
+        "decided_by_account",
         "decided_at",
         "created_at",
     ]
     readonly_fields = fields
+    account = account_of(VolunteerApplication, "user")
+    decided_by_account = account_of(VolunteerApplication, "decided_by")
     actions = ["approve", "decline"]
 
     def has_add_permission(self, request):

@@ -228,3 +228,17 @@ def test_a_tour_admin_elsewhere_cannot_change_this_tours_channels_from_the_list(
     )
     assert response.status_code in (200, 403)
     assert ReferralChannel.objects.get(pk=channel.pk).position == 0
+
+
+def test_an_organizer_sees_the_accounts_on_a_registration_without_links_they_cannot_open():
+    event = UpcomingEventFactory()
+    owner = UserFactory(first_name="芳", last_name="王")
+    registration = services.register_attendee(
+        event=event, tier=TicketTierFactory(event=event), user=owner, details=attendee("王芳", owner.email)
+    )
+    helper = UserFactory(email="door@example.org")
+    services.check_in(event=event, value=registration.ticket_code, by=helper)
+    organizer = client_of(CityTeamMemberFactory(tour=event.tour, city=event.city).user)
+    html = organizer.get(reverse("admin:events_registration_change", args=[registration.pk])).content.decode()
+    assert f"{owner.get_full_name()} &lt;{owner.email}&gt;" in html and "door@example.org" in html
+    assert "/admin/auth/user/" not in html
