@@ -234,7 +234,9 @@ def test_the_pages_say_how_many_seats_are_left_and_which_ticket_is_sold_out(even
     page = " ".join(client.get(event.get_absolute_url()).content.decode().split())
     assert "<strong>Standard</strong> · free · 2 of 3 seats left" in page
     assert "<strong>Workshop</strong> · free · sold out (waiting list open)" in page
-    form = client.get(reverse("events:register", args=[event.tour.slug, event.slug])).context["form"]
+    response = client.get(reverse("events:register", args=[event.tour.slug, event.slug]))
+    form, html = response.context["form"], response.content.decode()
+    assert '>Your name <span class="required"' in html and ">Invite code</label>" in html  # labels start a line
     labels = [str(label) for _value, label in form.fields["tier"].choices]
     assert labels == ["Standard · free", "Workshop · free · sold out (waiting list open)"]
     assert "heard_from" not in form.fields  # the tour keeps no list of channels: no empty choice
