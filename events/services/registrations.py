@@ -38,7 +38,10 @@ logger = logging.getLogger(__name__)
 
 
 class RegistrationError(ValidationError):
-    """A refusal with a translated message; ``code`` says which (``sold_out``, ``duplicate`` …)."""
+    """A refusal with a translated message; ``code`` says which (``sold_out``, ``duplicate`` …), and
+    ``offers_waiting_list`` whether the person may join the waiting list instead."""
+
+    offers_waiting_list = False
 
 
 class AlreadyRegistered(RegistrationError):
@@ -390,12 +393,15 @@ def _shortage_error(shortage: str, tier: TicketTier, state: ClaimState, *, waiti
             message = _("The event is full: all %(capacity)s seats are taken. You can join the waiting list.")
         else:
             message = _("The event is full: all %(capacity)s seats are taken.")
-        return RegistrationError(message % {"capacity": state.capacity}, code="capacity")
-    if waiting_list:
-        message = _("“%(tier)s” is sold out. You can join the waiting list.")
+        error = RegistrationError(message % {"capacity": state.capacity}, code="capacity")
     else:
-        message = _("“%(tier)s” is sold out.")
-    return RegistrationError(message % {"tier": tier.display_name}, code="sold_out")
+        if waiting_list:
+            message = _("“%(tier)s” is sold out. You can join the waiting list.")
+        else:
+            message = _("“%(tier)s” is sold out.")
+        error = RegistrationError(message % {"tier": tier.display_name}, code="sold_out")
+    error.offers_waiting_list = waiting_list
+    return error
 
 
 def _outside_window(tier: TicketTier, now) -> str:

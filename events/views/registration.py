@@ -44,8 +44,7 @@ def register(request, tour_slug, event_slug):
             messages.info(request, _("You are already registered for this event; here is your registration."))
             return redirect("events:my_tickets")
         except ValidationError as error:
-            # Nobody is promoted once the event has begun: its waiting list is closed.
-            offer_waitlist = getattr(error, "code", "") in ("sold_out", "capacity") and event.upcoming()
+            offer_waitlist = getattr(error, "offers_waiting_list", False)
             form.add_error(None, error.messages)
         else:
             messages.success(request, _registered_message(registration))

@@ -199,25 +199,27 @@ def test_reminders_go_out_once_the_day_before(event, settings):
     assert "南山区高新南十道" in body and "地铁后海站 E 出口" in body and registration.ticket_code in body
 
 
-def test_online_registrants_get_the_livestream_link(event):
+def watching_online_tomorrow(event, language: str = "zh-hans") -> None:
+    """The event is tomorrow, with a livestream, and someone registered to watch it."""
     event.livestream_url = "https://live.example.org/sz"
     event.start = timezone.localtime() + dt.timedelta(days=1)
     event.end = event.start + dt.timedelta(hours=3)
     event.save()
     online = TicketTierFactory(event=event, attendance="online", quota=None)
-    services.register_attendee(event=event, tier=online, details=attendee(email="far.away@example.org"))
+    services.register_attendee(
+        event=event, tier=online, details=attendee(email="far.away@example.org", language=language)
+    )
+
+
+def test_online_registrants_get_the_livestream_link(event):
+    watching_online_tomorrow(event)
     mail.outbox.clear()
     send_event_reminders()
     assert "https://live.example.org/sz" in mail.outbox[0].body
 
 
 def test_an_online_reminder_without_a_livestream_yet_points_to_the_tickets_page(event):
-    event.livestream_url = "https://live.example.org/sz"
-    event.start = timezone.localtime() + dt.timedelta(days=1)
-    event.end = event.start + dt.timedelta(hours=3)
-    event.save()
-    online = TicketTierFactory(event=event, attendance="online", quota=None)
-    services.register_attendee(event=event, tier=online, details=attendee(email="far.away@example.org", language="en"))
+    watching_online_tomorrow(event, "en")
     Event.objects.filter(pk=event.pk).update(livestream_url="")  # taken down to be replaced
     mail.outbox.clear()
     send_event_reminders()
