@@ -213,7 +213,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "citytour.cache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from the cache, written through to the database (they survive a cache flush).
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

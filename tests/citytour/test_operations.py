@@ -88,3 +88,21 @@ def test_prepared_statements_can_be_switched_off_for_a_pooler():
     off = manage("shell", "-v", "0", "-c", show, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="0")
     assert on.stdout.strip() == "[('prepare_threshold', 5), ('server_side_binding', True)]", on.stderr
     assert off.stdout.strip() == "[]", off.stderr
+
+
+def test_the_redis_cache_keeps_one_client_and_reads_back_what_it_wrote():
+    from citytour.cache import RedisCache
+    from tests.conftest import redis_reachable
+
+    url = os.environ.get("REDIS_URL", "")
+    need(redis_reachable(url), "the Redis cache needs Redis (set REDIS_URL)")
+    cache = RedisCache(url, {"KEY_PREFIX": f"citytour-test-{os.getpid()}"})
+    try:
+        cache.set("城市", {"name": "深圳"}, 30)
+        assert cache.get("城市") == {"name": "深圳"}
+        assert cache.add("城市-count", 1)
+        assert not cache.add("城市-count", 5)
+        assert cache.incr("城市-count") == 2
+        assert cache._cache.get_client() is cache._cache.get_client(write=True)
+    finally:
+        cache.delete_many(["城市", "城市-count"])
