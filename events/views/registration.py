@@ -49,6 +49,9 @@ def register(request, tour_slug, event_slug):
         else:
             messages.success(request, _registered_message(registration))
             return redirect("events:my_tickets")
+    if request.method == "POST":
+        # Shown again: with their seats now, so that a person turned away sees which tiers still have room.
+        form.fields["tier"].queryset = public_tiers(event)
     return render(
         request,
         "events/register.html",

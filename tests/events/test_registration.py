@@ -288,3 +288,20 @@ def test_the_page_says_what_came_of_the_registration():
             "Thank you for registering! The livestream link is on this page and comes by email before the start."
         ],
     }
+
+
+def test_a_person_turned_away_sees_which_tiers_still_have_room():
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100)
+    full = TicketTierFactory(event=event, quota=1, name="早鸟票", name_en="Early bird", price=0)
+    TicketTierFactory(event=event, quota=10, name="普通票", name_en="Standard", price=0)
+    services.register_attendee(event=event, tier=full, details=attendee())
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(UserFactory())
+    data = {"tier": full.pk, "name": "王芳", "phone": "13800000000", "privacy": "on"}
+    response = client.post(reverse("events:register", args=[event.tour.slug, event.slug]), data)
+    page = " ".join(response.content.decode().split())
+    assert "“Early bird” is sold out. You can join the waiting list." in page
+    assert "Early bird · free · sold out (waiting list open)</label>" in page
+    assert "Standard · free</label>" in page
+    assert 'name="join_waitlist" value="1"' in page and "js/register.js" in page
+    assert Registration.objects.filter(event=event).count() == 1
