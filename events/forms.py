@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from citytour.phones import PhoneField
+
 from .models import ReferralChannel, TicketTier, VolunteerRole
 from .services import AttendeeDetails, VolunteerDetails
 
@@ -23,7 +25,7 @@ class RegistrationForm(forms.Form):
     name = forms.CharField(label=_("your name"), max_length=100)
     company = forms.CharField(label=_("company"), max_length=150, required=False)
     job_role = forms.CharField(label=_("job role"), max_length=100, required=False)
-    phone = forms.CharField(label=_("phone"), max_length=30)
+    phone = PhoneField(label=_("phone"))
     heard_from = forms.ModelChoiceField(
         label=_("how did you hear of us?"), queryset=ReferralChannel.objects.none(), required=False
     )
@@ -137,7 +139,7 @@ class VolunteerForm(forms.Form):
         max_length=300,
         help_text=_("For example: the whole day, only the afternoon, also the evening before to set up."),
     )
-    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    phone = PhoneField(label=_("phone"), required=False)
     wechat = forms.CharField(label=_("WeChat ID"), max_length=60, required=False)
     experience = forms.CharField(
         label=_("experience"),
@@ -148,7 +150,7 @@ class VolunteerForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not (cleaned.get("phone", "").strip() or cleaned.get("wechat", "").strip()):
+        if "phone" not in self.errors and not (cleaned.get("phone") or cleaned.get("wechat", "").strip()):
             raise forms.ValidationError(_("Give a phone number or a WeChat ID so the organizers can reach you."))
         return cleaned
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from citytour.files import DocumentField
 from citytour.images import NormalizedImageField
+from citytour.phones import PhoneField
 from events.selectors import tour_cities
 
 from .models import Language, SpeakerProfile, Submission
@@ -28,6 +29,7 @@ def speaker_photo_field() -> NormalizedImageField:
 
 class SpeakerProfileForm(forms.ModelForm):
     photo = speaker_photo_field()
+    phone = PhoneField(label=_("phone"), required=False)
 
     class Meta:
         model = SpeakerProfile

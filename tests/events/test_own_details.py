@@ -64,7 +64,8 @@ def test_a_new_name_is_saved_and_printed_on_a_ticket_rendered_again(
     code, secret = registration.ticket_code, registration.ticket_secret
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            details_url(registration), {"name": "王晓明", "company": "开源社区", "job_role": "工程师", "phone": "139"}
+            details_url(registration),
+            {"name": "王晓明", "company": "开源社区", "job_role": "工程师", "phone": "139 1234 5678"},
         )
     assert response.status_code == 302 and response["Location"] == reverse("events:my_tickets")
     registration.refresh_from_db()
@@ -99,19 +100,25 @@ def test_answers_are_changed_and_those_of_removed_questions_kept(event, owner):
     )
     client = client_of(owner)
     assert 'value="素食"' in client.get(details_url(registration)).content.decode()
-    response = client.post(details_url(registration), {"name": "张三", "phone": "1", f"question_{diet.pk}": ""})
+    response = client.post(
+        details_url(registration), {"name": "张三", "phone": "13912345678", f"question_{diet.pk}": ""}
+    )
     assert response.status_code == 200 and "This field is required." in response.content.decode()
     assert Registration.objects.get(pk=registration.pk).answers == {str(diet.pk): "素食", "999": "an old answer"}
-    client.post(details_url(registration), {"name": "张三", "phone": "1", f"question_{diet.pk}": "清真"})
+    client.post(details_url(registration), {"name": "张三", "phone": "13912345678", f"question_{diet.pk}": "清真"})
     assert Registration.objects.get(pk=registration.pk).answers == {str(diet.pk): "清真", "999": "an old answer"}
 
 
 def test_bad_input_is_refused_with_a_message_and_nothing_changes(registration, owner):
     client = client_of(owner)
     for data, error in [
-        ({"name": "", "phone": "139"}, "This field is required."),
-        ({"name": "王" * 101, "phone": "139"}, "Ensure this value has at most 100 characters (it has 101)."),
-        ({"name": "王小明", "phone": "1" * 31}, "Ensure this value has at most 30 characters (it has 31)."),
+        ({"name": "", "phone": "13912345678"}, "This field is required."),
+        ({"name": "王" * 101, "phone": "13912345678"}, "Ensure this value has at most 100 characters (it has 101)."),
+        ({"name": "王小明", "phone": "139"}, "Enter a phone number: a mobile number such as 138 0013 8000, a landline"),
+        (
+            {"name": "王小明", "phone": "1" * 31},
+            "Enter a phone number: a mobile number such as 138 0013 8000, a landline",
+        ),
     ]:
         response = client.post(details_url(registration), data)
         assert response.status_code == 200 and error in response.content.decode()
@@ -135,7 +142,9 @@ def test_no_changes_once_cancelled_used_at_the_door_or_the_event_has_begun(regis
         registration.event.__class__.objects.filter(pk=registration.event.pk).update(status=EventStatus.FINISHED)
     assert "Change my details" not in client_of(owner).get(reverse("events:my_tickets")).content.decode()
     for method in ("get", "post"):
-        response = getattr(client_of(owner), method)(details_url(registration), {"name": "改了", "phone": "1"})
+        response = getattr(client_of(owner), method)(
+            details_url(registration), {"name": "改了", "phone": "13912345678"}
+        )
         assert response.status_code == 302 and response["Location"] == reverse("events:my_tickets")
         assert [str(message) for message in response.wsgi_request._messages] == [
             "This registration can no longer be changed."
@@ -153,7 +162,10 @@ def test_a_cancellation_between_the_form_and_the_save_wins(registration):
 
 def test_only_the_owner_may_change_their_details(registration):
     assert client_of(UserFactory()).get(details_url(registration)).status_code == 404
-    assert client_of(UserFactory()).post(details_url(registration), {"name": "x", "phone": "1"}).status_code == 404
+    assert (
+        client_of(UserFactory()).post(details_url(registration), {"name": "x", "phone": "13912345678"}).status_code
+        == 404
+    )
     anonymous = Client().get(details_url(registration))
     assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("account_login"))
     assert Registration.objects.get(pk=registration.pk).name == "王小明"

@@ -165,6 +165,17 @@ def test_the_form_shows_a_translated_error_and_keeps_what_was_typed(event):
     assert not VolunteerApplication.objects.exists()
 
 
+def test_a_made_up_phone_is_refused_as_such_and_a_real_one_kept_in_one_spelling(event):
+    person = UserFactory()
+    url = reverse("events:volunteer_signup", args=[event.tour.slug, event.slug])
+    data = {"name": "林小青", "roles": ["host"], "availability": "下午"}
+    page = client_for(person, "zh-hans").post(url, {**data, "phone": "110"}).content.decode()
+    assert "请填写电话号码：手机号如 138 0013 8000" in page and "请留下手机号或微信号" not in page
+    assert not VolunteerApplication.objects.exists()
+    assert client_for(person).post(url, {**data, "phone": "139 1234 5678"}).status_code == 302
+    assert VolunteerApplication.objects.get(user=person).phone == "13912345678"
+
+
 def test_signing_up_twice_through_the_page_leads_to_my_volunteering(event):
     person = UserFactory()
     services.sign_up_volunteer(event=event, user=person, details=details())
