@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from citytour.admin import ScopedInline, change_each
 from events.admin import IMAGE_UPLOADS, OrganizerAdmin, TourAdminOnly
 from events.models import Event
+from events.selectors import public_talks_of
 from events.services import user_for_email
 
 from . import services
@@ -460,6 +461,10 @@ class SpeakerProfileAdmin(OrganizerAdmin):
     def scope_queryset(self, queryset, request):
         visible = SubmissionAdmin(Submission, self.admin_site).scope_queryset(Submission.objects.all(), request)
         return queryset.filter(user__in=visible.values("speaker"))
+
+    def view_on_site(self, profile):
+        # Only a speaker with a talk on a public agenda has a page on the site.
+        return profile.get_absolute_url() if public_talks_of(profile) else None
 
     def has_add_permission(self, request):
         return False

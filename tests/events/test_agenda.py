@@ -200,6 +200,18 @@ def test_the_public_agenda_shows_speakers_and_abstracts(event):
     assert "数据要素化" in speaker_page and event.title in speaker_page
 
 
+def test_the_admin_links_to_a_speakers_page_only_when_there_is_one(event):
+    listed, unlisted = SpeakerProfileFactory(name="陈静"), SpeakerProfileFactory(name="王磊")
+    slot(event, (13, 40), (14, 10), talk=confirmed_talk(event, speaker=listed.user), kind=SlotKind.KEYNOTE)
+    confirmed_talk(event, speaker=unlisted.user)  # accepted, not on the agenda yet
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    for profile, shown in ((listed, True), (unlisted, False)):
+        page = client.get(reverse("admin:speakers_speakerprofile_change", args=[profile.pk])).content.decode()
+        assert ("View on site" in page) is shown
+        assert Client().get(profile.get_absolute_url()).status_code == (200 if shown else 404)
+
+
 def test_the_agenda_page_query_count_does_not_grow_with_talks(event, django_assert_num_queries):
     def add_talk(n):
         talk = confirmed_talk(event, title=f"议题{n}")
