@@ -116,7 +116,7 @@ def test_a_session_that_ended_says_so_instead_of_blaming_the_network(door):
     box.fill(registration.ticket_code)
     box.press("Enter")
     page.locator("#result.refused").wait_for()
-    assert "你已退出登录" in page.locator("#result").inner_text()
+    assert "您已退出登录" in page.locator("#result").inner_text()
     assert page.get_by_role("link", name="刷新页面").is_visible()
     assert not checked_in(registration)
 

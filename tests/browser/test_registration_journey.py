@@ -80,7 +80,7 @@ def test_after_sold_out_another_tier_registers_instead_of_joining_the_waiting_li
     page.get_by_label("手机").fill("13900000000")
     page.get_by_label("我同意").check()
     page.get_by_role("button", name="报名", exact=True).click()
-    assert "“早鸟票”已报满。你可以加入候补名单。" in page.locator(".form-errors").inner_text()
+    assert "“早鸟票”已报满。您可以加入候补名单。" in page.locator(".form-errors").inner_text()
     waiting = page.get_by_role("button", name="加入候补名单", exact=True)
     assert waiting.is_visible()
     page.get_by_label("普通票").check()

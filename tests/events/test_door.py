@@ -111,7 +111,7 @@ def test_the_check_in_page_in_chinese_counts_who_came_not_who_reported_for_duty(
     text = html.content.decode()
     assert text.count("已到场") == 2 and "已到岗" not in text
     texts = json.loads(re.search(r'<script id="checkin-texts" type="application/json">(.*?)</script>', text)[1])
-    assert texts["signedOut"] == "你已退出登录，或已没有这场活动的签到权限。请刷新页面并重新登录。"
+    assert texts["signedOut"] == "您已退出登录，或已没有这场活动的签到权限。请刷新页面并重新登录。"
     assert texts["noMatch"] == "没有匹配的报名。"
 
 

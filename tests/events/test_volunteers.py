@@ -106,7 +106,7 @@ def test_sign_up_then_approval_then_a_shift_shows_on_my_volunteering(
     assert application.status == VolunteerStatus.APPROVED and application.decided_by == organizer
     [message] = mail.outbox
     assert message.to == ["lin@example.org"]
-    assert message.subject == "你已成为城市开源行·杭州站的志愿者"
+    assert message.subject == "您已成为城市开源行·杭州站的志愿者"
     assert reverse("events:my_volunteering") in message.body
 
     shift = ShiftFactory(event=event, role=VolunteerRole.PHOTOGRAPHY, start=event.start, end=event.end)
@@ -161,7 +161,7 @@ def test_the_form_shows_a_translated_error_and_keeps_what_was_typed(event):
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert "请留下手机号或微信号，方便组织者联系你。" in page and "主持过沙龙" in page
+    assert "请留下手机号或微信号，方便组织者联系您。" in page and "主持过沙龙" in page
     assert not VolunteerApplication.objects.exists()
 
 
