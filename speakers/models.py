@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from citytour.i18n import localized
 from citytour.models import AnswersField, CustomQuestion, NamedOption
@@ -28,8 +29,8 @@ class SpeakerProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="speaker_profile", verbose_name=_("user")
     )
-    name = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
-    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    name = models.CharField(pgettext_lazy("of a person", "name (Chinese)"), max_length=100, blank=True)
+    name_en = models.CharField(pgettext_lazy("of a person", "name (English)"), max_length=100, blank=True)
     title = models.CharField(_("job title"), max_length=100, blank=True)
     company = models.CharField(_("company or organization"), max_length=150, blank=True)
     bio = models.TextField(_("short bio"), max_length=2000, blank=True)

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from citytour.i18n import localized
 from events.models import Event, Tour
@@ -49,7 +50,7 @@ class BenefitKind(models.TextChoices):
 
 class SponsorshipTier(models.Model):
     tour = models.ForeignKey(Tour, on_delete=models.CASCADE, related_name="sponsorship_tiers", verbose_name=_("tour"))
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=50)
     name_en = models.CharField(_("name (English)"), max_length=50, blank=True)
     price = models.DecimalField(
         _("price (CNY)"), max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
@@ -193,7 +194,7 @@ class PartnerAsk(models.TextChoices):
 class Partner(models.Model):
     """A partner community or organization (合作方)."""
 
-    name = models.CharField(_("name"), max_length=150)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=150)
     name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
     logo = models.ImageField(_("logo"), upload_to="partners/", blank=True)
     website = models.URLField(_("website"), blank=True)

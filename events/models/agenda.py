@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from citytour.i18n import localized
 
@@ -30,7 +31,7 @@ class AgendaTemplate(models.Model):
     """The usual running order of a city event of the tour, which each city copies and adapts."""
 
     tour = models.ForeignKey(Tour, on_delete=models.CASCADE, related_name="agenda_templates", verbose_name=_("tour"))
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
 
     class Meta:
         verbose_name = _("agenda template")
@@ -66,7 +67,7 @@ class Room(models.Model):
     """A room or track of an event, for parallel sessions."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rooms", verbose_name=_("event"))
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from citytour.i18n import localized
 from citytour.models import AnswersField, CustomQuestion, NamedOption
@@ -49,7 +50,7 @@ class TierVisibility(models.TextChoices):
 
 class TicketTier(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tiers", verbose_name=_("event"))
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     attendance = models.CharField(

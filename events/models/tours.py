@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from citytour.i18n import localized, time_range
 
@@ -19,7 +20,7 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 class Tour(models.Model):
     """A series: one theme taken on a tour of several cities."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     slug = models.SlugField(_("slug"), unique=True)
     year = models.PositiveSmallIntegerField(
@@ -133,7 +134,7 @@ class CityTeamMember(models.Model):
 
 class Venue(models.Model):
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="venues", verbose_name=_("city"))
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("of a thing", "name"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=300)
     capacity = models.PositiveIntegerField(
