@@ -209,7 +209,8 @@ class VenueAdmin(OrganizerAdmin):
             services.promote_where_seats_may_have_freed(events=list(form.instance.events.all()))
         if change and {"name", "name_en", "address"} & set(form.changed_data):
             # Printed on the tickets of its events.
-            services.request_tickets(registrations=Registration.objects.filter(event__venue=form.instance))
+            venue_tickets = Registration.objects.filter(event__venue=form.instance)
+            _tell_tickets_rendered_again(self, request, services.request_tickets(registrations=venue_tickets))
 
     @admin.display(description=_("events"), ordering="_event_count")
     def event_count(self, obj):
@@ -398,8 +399,10 @@ class EventAdmin(EventRegistrationMixin, EventVolunteersMixin, EventChecklistMix
             for tier_form in formset.forms
             if tier_form.instance.pk and {"name", "name_en"} & set(tier_form.changed_data)
         ]
-        if renamed:  # a tier's name is printed on its tickets
-            services.request_tickets(registrations=Registration.objects.filter(tier_id__in=renamed))
+        requested = getattr(form.instance, "tickets_requested", 0)
+        if renamed and not requested:  # a tier's name is printed on its tickets (unless all are being redrawn)
+            requested = services.request_tickets(registrations=Registration.objects.filter(tier_id__in=renamed))
+        _tell_tickets_rendered_again(self, request, requested)
         # A raised quota or capacity gives its seats to the people waiting, before anyone new takes them.
         for registration in services.promote_after_change(event=form.instance):
             self.message_user(
@@ -461,6 +464,15 @@ class EventAdmin(EventRegistrationMixin, EventVolunteersMixin, EventChecklistMix
                     % {"event": event, "count": len(slots), "template": template},
                     messages.SUCCESS,
                 )
+
+
+def _tell_tickets_rendered_again(model_admin, request, count: int) -> None:
+    """Organizers learn that a change they saved reaches the tickets in attendees' phones."""
+    if count:
+        message = ngettext(
+            "%(count)d ticket is being rendered again.", "%(count)d tickets are being rendered again.", count
+        )
+        model_admin.message_user(request, message % {"count": count})
 
 
 __all__ = ["IMAGE_UPLOADS", "OrganizerAdmin", "TourAdminOnly", "TourCityScopedAdmin"]

@@ -68,9 +68,11 @@ def save_event(*, event: Event) -> Event:
     event._stored_status = event.status
     if previous is not None and previous.local_date and previous.local_date != event.local_date:
         redate_checklist(event=event, previous_day=previous.local_date)
+    # How many tickets this save has rendered again (the admin says so, and does not ask twice for them).
+    event.tickets_requested = 0
     if previous is not None and _ticket_inputs(previous) != _ticket_inputs(event):
         # Tickets in people's phones would show the old time or place: they are rendered again.
-        request_tickets(registrations=event.registrations.all())
+        event.tickets_requested = request_tickets(registrations=event.registrations.all())
     if previous is not None and previous.start and previous.start != event.start:
         # A reminder sent for the old time says nothing of the new one: the day before the new one, it goes again.
         event.registrations.exclude(reminder_sent_at=None).update(reminder_sent_at=None)

@@ -6,6 +6,7 @@ import io
 import subprocess
 
 import pytest
+from celery.signals import task_prerun
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -209,9 +210,58 @@ def test_a_tier_renamed_in_the_admin_draws_its_tickets_again(event, registration
         },
     )
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("admin:events_event_change", args=[event.pk]), data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
+        response = client.post(reverse("admin:events_event_change", args=[event.pk]), data, follow=True)
+    assert response.redirect_chain, response.context["adminform"].form.errors
     assert "早鸟票" in pdf_text(registration)
+    assert [str(m) for m in response.context["messages"] if "ticket" in str(m)] == ["1 ticket is being rendered again."]
+
+
+def test_moving_the_event_and_renaming_a_tier_in_one_save_renders_each_ticket_once(
+    event, registration, django_capture_on_commit_callbacks
+):
+    others = [services.register_attendee(event=event, tier=registration.tier, details=attendee()) for _ in range(2)]
+    tier = registration.tier
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(organizer)
+    later = timezone.localtime(event.start) + dt.timedelta(days=7)
+    data = event_form(
+        event,
+        **{
+            "start_0": f"{later:%Y-%m-%d}",
+            "start_1": f"{later:%H:%M:%S}",
+            "end_0": f"{later:%Y-%m-%d}",
+            "end_1": "17:30:00",
+            "tiers-TOTAL_FORMS": 1,
+            "tiers-INITIAL_FORMS": 1,
+            "tiers-0-id": tier.pk,
+            "tiers-0-event": event.pk,
+            "tiers-0-name": "早鸟票",
+            "tiers-0-name_en": "",
+            "tiers-0-attendance": tier.attendance,
+            "tiers-0-price": tier.price,
+            "tiers-0-quota": tier.quota,
+            "tiers-0-visibility": tier.visibility,
+            "tiers-0-position": tier.position,
+        },
+    )
+    jobs = []
+
+    def record(sender, args, **kwargs):
+        jobs.append((sender.name, sorted(args[0])))
+
+    task_prerun.connect(record, sender=tasks.render_tickets)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("admin:events_event_change", args=[event.pk]), data, follow=True)
+    finally:
+        task_prerun.disconnect(record, sender=tasks.render_tickets)
+    assert response.redirect_chain, response.context["adminform"].form.errors
+    assert jobs == [("events.tasks.render_tickets", sorted([registration.pk, *(o.pk for o in others)]))]
+    told = [str(m) for m in response.context["messages"] if "ticket" in str(m)]
+    assert told == ["3 tickets are being rendered again."]
+    text = pdf_text(registration)
+    assert "2027-03-27" in text and "早鸟票" in text and "2027-03-20" not in text
 
 
 def test_an_older_drawing_does_not_bring_back_an_old_date_or_tier_name(
