@@ -1,10 +1,23 @@
 from django import forms
+from django.utils import formats, timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from citytour.phones import PhoneField
 
-from .models import ReferralChannel, TicketTier, VolunteerRole
+from .models import Attendance, ReferralChannel, TicketTier, VolunteerRole
 from .services import AttendeeDetails, VolunteerDetails
+
+
+class TierChoice(forms.RadioSelect):
+    """The tiers as radio buttons; one that is not on sale (not yet, or no longer) cannot be chosen."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        tier = getattr(value, "instance", None)
+        if tier is not None and not tier.on_sale():
+            option["attrs"]["disabled"] = True
+        return option
 
 
 class RegistrationForm(forms.Form):
@@ -12,7 +25,7 @@ class RegistrationForm(forms.Form):
     tier = forms.ModelChoiceField(
         label=_("ticket"),
         queryset=TicketTier.objects.none(),
-        widget=forms.RadioSelect,
+        widget=TierChoice,
         empty_label=None,
         required=False,
     )
@@ -40,12 +53,13 @@ class RegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.event = event
         self.fields["tier"].queryset = tiers
-        waiting_list = event.upcoming()
+        waiting_list = event.takes_registrations and event.upcoming()
         self.fields["tier"].label_from_instance = lambda tier: _tier_label(tier, waiting_list=waiting_list)
         self.fields["heard_from"].queryset = event.tour.referral_channels.all()
         self.fields["heard_from"].label_from_instance = lambda channel: channel.display_name
-        if not self.is_bound and not self.fields["heard_from"].queryset.exists():
-            del self.fields["heard_from"]  # the tour keeps no list: nothing to choose from
+        # The tour keeps no list: nothing to choose from (a form sent from a page without the question, the same).
+        if "heard_from" not in self.data if self.is_bound else not self.fields["heard_from"].queryset.exists():
+            del self.fields["heard_from"]
         _add_questions(self, event)
 
     def clean(self):
@@ -62,7 +76,7 @@ class RegistrationForm(forms.Form):
             company=data["company"],
             job_role=data["job_role"],
             phone=data["phone"],
-            heard_from=data["heard_from"],
+            heard_from=data.get("heard_from"),
             privacy_accepted=data["privacy"],
             language=language,
             answers=_answers(data),
@@ -119,11 +133,31 @@ class AttendeeDetailsForm(forms.Form):
 
 def _tier_label(tier: TicketTier, *, waiting_list: bool = True) -> str:
     price = _("free") if tier.is_free else f"¥{tier.price:g}"
-    label = f"{tier.display_name} · {price}"
-    # On the page, with its seats counted (public_tiers): said before anyone fills in the form for it.
-    if getattr(tier, "seats_left", None) is not None and tier.seats_left <= 0:
-        label += " · " + str(_("sold out (waiting list open)") if waiting_list else _("sold out"))
-    return label
+    availability = tier_availability(tier, waiting_list=waiting_list)
+    return " · ".join(str(part) for part in (tier.display_name, price, availability) if part)
+
+
+def tier_availability(tier: TicketTier, *, waiting_list: bool) -> str:
+    """What a person can still have of a tier, said before they fill in the form for it: its sale window, its seats
+    (``seats_left`` from ``public_tiers``: within the event's capacity too), or that it is online. ``waiting_list``:
+    whether a sold-out tier still takes people on its waiting list."""
+    now = timezone.now()
+    if tier.sale_starts and now < tier.sale_starts:
+        when = formats.date_format(timezone.localtime(tier.sale_starts), "DATETIME_FORMAT")
+        return gettext("on sale from %(date)s") % {"date": when}
+    if tier.sale_ends and tier.sale_ends <= now:
+        return gettext("sales have ended")
+    if tier.attendance == Attendance.ONLINE:
+        return gettext("online")
+    left = getattr(tier, "seats_left", None)
+    if left is None:
+        return ""  # the tier as chosen, not counted (a refused form's own choices)
+    if left <= 0:
+        return gettext("sold out (waiting list open)") if waiting_list else gettext("sold out")
+    return ngettext("%(left)s of %(seats)s seat left", "%(left)s of %(seats)s seats left", left) % {
+        "left": left,
+        "seats": tier.quota,
+    }
 
 
 class VolunteerForm(forms.Form):

@@ -33,6 +33,7 @@ from ..models import (
     TierVisibility,
     typed_code,
 )
+from ..selectors import ClaimState, claim_state
 
 logger = logging.getLogger(__name__)
 
@@ -105,106 +106,6 @@ def _check_code(code: InviteCode | None, raw_code: str, event: Event, now, uses:
         )
     if uses >= code.max_uses:
         raise RegistrationError(_("This invite code has been used up."), code="code_used_up")
-
-
-@dataclass(frozen=True)
-class ClaimState:
-    """What the checks of a registration count, read in one statement while the event is locked."""
-
-    event_status: str
-    capacity: int | None  # the event's own, else its venue's
-    confirmed_in_person: int  # in the whole event, every in-person tier
-    confirmed_in_tier: int  # outside the seats that invite codes reserve
-    reserved_for_codes: int  # seats that live reserving codes still hold (an expired code holds none)
-    someone_waiting: bool  # ahead of this claim: on this tier's waiting list, or (in person) waiting for the capacity
-    already_registered: bool  # the email or account has an active registration for the event
-    code_uses: int  # active registrations made with the invite code
-
-
-# Raw SQL because it runs while the event row is locked, and every registration of the event waits for that lock:
-# built with the ORM, the same statement took about 10 ms of CPU to compile, many times what it takes to run.
-# Each lookup runs on an index (the duplicate check on the unique one, hence the email as stored: trimmed and in
-# lower case); only the seat counts grow with the registrations. Kept portable to SQLite (the demo and the quick
-# tests).
-_CLAIM_STATE = """
-SELECT t.*, e.status AS event_status,
-    CASE WHEN e.capacity > 0 THEN e.capacity ELSE v.capacity END AS capacity,
-    (SELECT COUNT(*) FROM events_registration r INNER JOIN events_tickettier rt ON rt.id = r.tier_id
-      WHERE r.event_id = e.id AND r.status = %(confirmed)s AND rt.attendance = %(in_person)s
-    ) AS confirmed_in_person,
-    (SELECT COUNT(*) FROM events_registration r
-      WHERE r.event_id = e.id AND r.tier_id = t.id AND r.status = %(confirmed)s AND NOT r.holds_reserved_seat
-    ) AS confirmed_in_tier,
-    (SELECT COALESCE(SUM(CASE WHEN c.max_uses > c.used THEN c.max_uses - c.used ELSE 0 END), 0)
-       FROM (SELECT ic.max_uses,
-                    (SELECT COUNT(*) FROM events_registration r
-                      WHERE r.invite_code_id = ic.id AND r.status IN (%(confirmed)s, %(waitlisted)s)) AS used
-               FROM events_invitecode ic INNER JOIN events_tickettier ct ON ct.id = ic.tier_id
-              WHERE ic.event_id = e.id AND ic.reserves_seats AND ct.attendance = %(in_person)s
-                AND (ic.expires_at IS NULL OR ic.expires_at > %(now)s)) c
-    ) AS reserved_for_codes,
-    EXISTS (SELECT 1 FROM events_registration r INNER JOIN events_tickettier wt ON wt.id = r.tier_id
-             WHERE r.event_id = e.id AND r.status = %(waitlisted)s
-               AND (wt.id = t.id
-                    -- in another in-person tier that has room: they wait for the event's capacity, as this claim
-                    OR (t.attendance = %(in_person)s AND wt.attendance = %(in_person)s
-                        AND (wt.quota IS NULL OR wt.quota > (
-                            SELECT COUNT(*) FROM events_registration q
-                             WHERE q.event_id = e.id AND q.tier_id = wt.id AND q.status = %(confirmed)s
-                               AND NOT q.holds_reserved_seat))))
-    ) AS someone_waiting,
-    (EXISTS (SELECT 1 FROM events_registration r
-              WHERE r.event_id = e.id AND r.email = %(email)s AND r.status <> %(cancelled)s)
-     OR EXISTS (SELECT 1 FROM events_registration r
-                 WHERE r.user_id = %(user)s AND r.event_id = e.id AND r.status <> %(cancelled)s)
-     -- one person with two addresses, as "My tickets" counts them: an account and its verified addresses
-     OR EXISTS (SELECT 1 FROM events_registration r
-                 WHERE r.user_id IS NULL AND r.event_id = e.id AND r.status <> %(cancelled)s
-                   AND r.email IN (SELECT LOWER(a.email) FROM account_emailaddress a
-                                    WHERE a.user_id = %(user)s AND a.verified))
-     OR EXISTS (SELECT 1 FROM events_registration r
-                 WHERE r.event_id = e.id AND r.status <> %(cancelled)s
-                   AND r.user_id IN (SELECT a.user_id FROM account_emailaddress a
-                                      WHERE a.email = %(email)s AND a.verified))
-    ) AS already_registered,
-    (SELECT COUNT(*) FROM events_registration r WHERE r.invite_code_id = %(code)s AND r.status <> %(cancelled)s
-    ) AS code_uses
-FROM events_event e
-    LEFT JOIN events_venue v ON v.id = e.venue_id
-    LEFT JOIN events_tickettier t ON t.id = %(tier)s
-WHERE e.id = %(event)s
-"""
-
-
-def _claim_state(
-    event: Event, tier_id: int | None, now, *, email: str | None = None, user=None, code: InviteCode | None = None
-) -> tuple[TicketTier | None, ClaimState]:
-    """The tier as it is now (None if there is no such tier) and its seat counts, for a registration of
-    ``email``/``user`` with ``code``. Call it with the event locked: the counts are only true while it is."""
-    params = {
-        "event": event.pk,
-        "tier": tier_id,
-        "now": now,
-        "email": normalize_email(email) if email else None,
-        "user": getattr(user, "pk", None),
-        "code": getattr(code, "pk", None),
-        "confirmed": RegistrationStatus.CONFIRMED,
-        "waitlisted": RegistrationStatus.WAITLISTED,
-        "cancelled": RegistrationStatus.CANCELLED,
-        "in_person": Attendance.IN_PERSON,
-    }
-    [row] = TicketTier.objects.raw(_CLAIM_STATE, params)
-    state = ClaimState(
-        event_status=row.event_status,
-        capacity=int(row.capacity) if row.capacity else None,
-        confirmed_in_person=int(row.confirmed_in_person),
-        confirmed_in_tier=int(row.confirmed_in_tier),
-        reserved_for_codes=int(row.reserved_for_codes),
-        someone_waiting=bool(row.someone_waiting),
-        already_registered=bool(row.already_registered),
-        code_uses=int(row.code_uses),
-    )
-    return (row if row.pk is not None else None), state
 
 
 def normalize_email(email: str) -> str:
@@ -313,7 +214,9 @@ def _claim(
             _take_lock(event)
             now = timezone.now()
             # Everything the checks below need, in one statement: the lock is held until the commit.
-            tier, state = _claim_state(event, wanted_tier, now, email=details.email, user=user, code=code)
+            tier, state = claim_state(
+                event, wanted_tier, now, email=normalize_email(details.email), user=user, code=code
+            )
             open_to = (
                 (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED) if by_organizers else (EventStatus.PUBLISHED,)
             )
@@ -577,7 +480,7 @@ def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> lis
         in_person = registration.tier.attendance == Attendance.IN_PERSON
         if not reserving and (registration.tier_id in full_tiers or (event_full and in_person)):
             continue
-        _tier, state = _claim_state(event, registration.tier_id, now)
+        _tier, state = claim_state(event, registration.tier_id, now)
         shortage = _has_seat(registration.tier, state, registration.invite_code)
         if shortage:
             full_tiers.add(registration.tier_id)
@@ -703,7 +606,7 @@ def check_reservation(*, event: Event, tier: TicketTier, seats: int) -> None:
     """Refuse to set ``seats`` aside when the event's capacity does not have them free."""
     if tier.attendance != Attendance.IN_PERSON or event.effective_capacity is None:
         return
-    _tier, state = _claim_state(event, tier.pk, timezone.now())
+    _tier, state = claim_state(event, tier.pk, timezone.now())
     held = state.confirmed_in_person + state.reserved_for_codes
     if held + seats > event.effective_capacity:
         raise ValidationError(
@@ -788,7 +691,7 @@ def registration_figures(event: Event) -> dict:
         .annotate(registered=Count("id"), came=Count("id", filter=Q(checked_in_at__isnull=False)))
         .order_by("invite_code__channel")
     ]
-    _no_tier, state = _claim_state(event, None, timezone.now())
+    _no_tier, state = claim_state(event, None, timezone.now())
     return {
         **totals,
         "waiting": waiting,

@@ -5,6 +5,7 @@ from speakers.selectors import open_cfp
 from sponsors.selectors import partners_by_role, sponsors_by_tier
 
 from ..calendars import agenda_calendar
+from ..forms import tier_availability
 from ..models import PUBLIC_STATUSES, Event, RegistrationStatus
 from ..selectors import (
     agenda_for_event,
@@ -64,7 +65,7 @@ def event_detail(request, tour_slug, event_slug):
             "tour": event.tour,
             "agenda": agenda_for_event(event),
             "cfp": open_cfp(event.tour),
-            "tiers": public_tiers(event),
+            "tiers": _with_availability(public_tiers(event), event),
             "sponsors": sponsors_by_tier(event.tour, event),
             "partners": partners_by_role(event.tour, event),
             # Their own registration instead of a "Register" button that would only lead back to it.
@@ -75,6 +76,14 @@ def event_detail(request, tour_slug, event_slug):
             ),
         },
     )
+
+
+def _with_availability(tiers, event) -> list:
+    waiting_list = event.takes_registrations and event.upcoming()
+    tiers = list(tiers)
+    for tier in tiers:
+        tier.availability = tier_availability(tier, waiting_list=waiting_list)
+    return tiers
 
 
 def event_calendar(request, tour_slug, event_slug):

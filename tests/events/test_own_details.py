@@ -1,6 +1,7 @@
 """An attendee corrects their own details before the event, and sees their place on the waiting list."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -250,8 +251,55 @@ def test_the_pages_say_how_many_seats_are_left_and_which_ticket_is_sold_out(even
     form, html = response.context["form"], response.content.decode()
     assert '>Your name <span class="required"' in html and ">Invite code</label>" in html  # labels start a line
     labels = [str(label) for _value, label in form.fields["tier"].choices]
-    assert labels == ["Standard · free", "Workshop · free · sold out (waiting list open)"]
+    assert labels == ["Standard · free · 2 of 3 seats left", "Workshop · free · sold out (waiting list open)"]
     assert "heard_from" not in form.fields  # the tour keeps no list of channels: no empty choice
+
+
+def test_the_seats_left_count_the_events_capacity_and_the_seats_codes_hold(owner):
+    start = timezone.now() + dt.timedelta(days=10)
+    event = EventFactory(start=start, end=start + dt.timedelta(hours=4), capacity=10, venue__capacity=100)
+    EventFactory._meta.model.objects.filter(pk=event.pk).update(status=EventStatus.PUBLISHED)
+    event.refresh_from_db()
+    standard = TicketTierFactory(event=event, name_en="Standard", quota=10)
+    student = TicketTierFactory(event=event, name_en="Student", quota=3)
+    vip = TicketTierFactory(event=event, name_en="VIP", quota=5, visibility="invite_only")
+    services.create_invite_codes(event=event, tier=vip, channel="sponsor", count=5, reserves_seats=True)
+    for _ in range(2):
+        services.register_attendee(event=event, tier=standard, details=attendee())
+    page = " ".join(client_of(owner).get(event.get_absolute_url()).content.decode().split())
+    # 10 seats: 2 taken, 5 held for the sponsor's codes.
+    assert "<strong>Standard</strong> · free · 3 of 10 seats left" in page
+    assert "<strong>Student</strong> · free · 3 of 3 seats left" in page
+    services.register_attendee(event=event, tier=student, details=attendee())
+    services.register_attendee(event=event, tier=student, details=attendee())
+    services.register_attendee(event=event, tier=standard, details=attendee())
+    page = " ".join(client_of(owner).get(event.get_absolute_url()).content.decode().split())
+    assert "<strong>Standard</strong> · free · sold out (waiting list open)" in page
+    assert "<strong>Student</strong> · free · sold out (waiting list open)" in page
+    response = client_of(owner).get(reverse("events:register", args=[event.tour.slug, event.slug]))
+    labels = [str(label) for _value, label in response.context["form"].fields["tier"].choices]
+    assert labels == ["Standard · free · sold out (waiting list open)", "Student · free · sold out (waiting list open)"]
+
+
+def test_tiers_off_sale_say_so_and_cannot_be_chosen_and_a_closed_event_offers_no_waiting_list(event, owner):
+    EventFactory._meta.model.objects.filter(pk=event.pk).update(status=EventStatus.PUBLISHED)
+    now = timezone.now()
+    early = TicketTierFactory(event=event, name_en="Early bird", quota=5, sale_ends=now - dt.timedelta(days=1))
+    later = TicketTierFactory(
+        event=event, name_en="Late", quota=5, sale_starts=dt.datetime(2031, 5, 1, 9, 30, tzinfo=dt.UTC)
+    )
+    full = TicketTierFactory(event=event, name_en="Workshop", quota=1)
+    services.register_attendee(event=event, tier=full, details=attendee())
+    client = client_of(owner)
+    page = " ".join(client.get(event.get_absolute_url()).content.decode().split())
+    assert "<strong>Early bird</strong> · free · sales have ended" in page
+    assert "<strong>Late</strong> · free · on sale from May 1, 2031, 5:30 p.m." in page
+    html = client.get(reverse("events:register", args=[event.tour.slug, event.slug])).content.decode()
+    off_sale = sorted(int(value) for value in re.findall(r'name="tier" value="(\d+)" id="id_tier_\d" disabled', html))
+    assert off_sale == sorted([early.pk, later.pk])  # the workshop stays: its waiting list is open
+    EventFactory._meta.model.objects.filter(pk=event.pk).update(status=EventStatus.REGISTRATION_CLOSED)
+    page = " ".join(client.get(event.get_absolute_url()).content.decode().split())
+    assert "<strong>Workshop</strong> · free · sold out </li>" in page and "waiting list open" not in page
 
 
 def test_the_channel_question_is_asked_when_the_tour_has_channels(event, owner):

@@ -302,6 +302,7 @@ def test_a_person_turned_away_sees_which_tiers_still_have_room():
     page = " ".join(response.content.decode().split())
     assert "“Early bird” is sold out. You can join the waiting list." in page
     assert "Early bird · free · sold out (waiting list open)</label>" in page
-    assert "Standard · free</label>" in page
+    assert "Standard · free · 10 of 10 seats left</label>" in page
     assert 'name="join_waitlist" value="1"' in page and "js/register.js" in page
+    assert 'name="heard_from"' not in page  # the tour keeps no list of channels: not asked after a refusal either
     assert Registration.objects.filter(event=event).count() == 1
