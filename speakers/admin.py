@@ -11,10 +11,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from citytour.admin import ScopedInline, change_each
+from citytour.phones import PhoneField
 from events.admin import IMAGE_UPLOADS, OrganizerAdmin, TourAdminOnly
 from events.models import Event
 from events.selectors import public_talks_of
@@ -452,6 +454,8 @@ class SpeakerProfileAdmin(OrganizerAdmin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "photo":
             return speaker_photo_field()  # the same square as the speaker's own upload
+        if db_field.name == "phone":
+            return PhoneField(label=capfirst(db_field.verbose_name), required=False)  # as the speaker's own form
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     list_display = ["display_name", "company", "title", "departure_city", "needs_travel", "needs_hotel"]

@@ -10,10 +10,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from citytour.admin import ScopedInline
+from citytour.phones import PhoneField
 
 from .. import services
 from ..models import (
@@ -80,7 +82,10 @@ class CheckInStaffInline(ScopedInline, admin.TabularInline):
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("UTF-8, with a header row: name, email, and optionally phone, company, job_role, tier."),
+        help_text=_(
+            "UTF-8, with a header row: name, email, and optionally phone, company, job_role, tier (or in Chinese: "
+            "姓名, 邮箱, 手机, 公司, 职位, 票种)."
+        ),
     )
 
 
@@ -164,6 +169,12 @@ class EventScopedAdmin(OrganizerAdmin):
 
     def scope_queryset(self, queryset, request):
         return queryset.filter(self.scope(request).tour_city_q("event__tour", "event__city"))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "phone":
+            # As on the attendees' and volunteers' own forms: checked, and kept in one spelling.
+            return PhoneField(label=capfirst(db_field.verbose_name), required=not db_field.blank)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "event" and not request.user.is_superuser:

@@ -1,12 +1,13 @@
 """At the door: who may check people in, finding a registration, and checking it in exactly once."""
 
-import re
 from dataclasses import dataclass
 
 from django.db.models import F, Q, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from citytour.phones import phone_digits
 
 from ..models import Attendance, CheckInStaff, Event, Registration, RegistrationStatus, typed_code
 from ..selectors import organizes_event
@@ -106,7 +107,7 @@ def search_registrations(*, event: Event, query: str, limit: int = 20) -> list[R
     if not query or (len(query) < 2 and query.isascii()):
         return []
     match = Q(name__icontains=query) | Q(email__icontains=query) | Q(phone__contains=query)
-    digits = _phone_digits(query)
+    digits = phone_digits(query)
     if digits:
         match |= Q(phone_digits__contains=digits)
     return list(
@@ -118,9 +119,9 @@ def search_registrations(*, event: Event, query: str, limit: int = 20) -> list[R
     )
 
 
-# How people write a phone number: "138 0000 1234", "138-0000-1234", "+86 13800001234", "(0755) 8765-4321".
+# How a phone number stored before the forms kept one spelling may be written: "138 0000 1234", "138-0000-1234",
+# "+86 13800001234", "(0755) 8765-4321".
 PHONE_SEPARATORS = (" ", "-", "+", "(", ")", ".", "\u3000")
-PHONE_TYPED = re.compile(r"^[\d\s+().\-\u3000]+$")
 
 
 def _digits_of(field: str):
@@ -129,13 +130,3 @@ def _digits_of(field: str):
     for separator in PHONE_SEPARATORS:
         expression = Replace(expression, Value(separator), Value(""))
     return expression
-
-
-def _phone_digits(query: str) -> str:
-    """The digits of a query typed as a phone number (four or more), without China's country code; else ""."""
-    if not PHONE_TYPED.match(query):
-        return ""
-    digits = re.sub(r"\D", "", query)
-    if len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]
-    return digits if len(digits) >= 4 else ""

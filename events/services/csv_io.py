@@ -10,7 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+
+from citytour.phones import normalize_phone
 
 from ..models import Event, Registration, TicketTier
 from .registrations import AlreadyRegistered, AttendeeDetails, register_attendee
@@ -108,7 +111,22 @@ class ImportFailed(Exception):
         self.errors = errors
 
 
+# The columns an import reads, each under the names a sheet may give it: ours, and those of lists kept in Chinese
+# (and "ticket" and "job role", as our own export heads them).
+IMPORT_COLUMNS = {
+    "name": ("name", "姓名"),
+    "email": ("email", "e-mail", "邮箱", "电子邮箱", "邮件"),
+    "phone": ("phone", "mobile", "手机", "手机号", "电话"),
+    "company": ("company", "公司", "单位"),
+    "job_role": ("job_role", "job role", "职位", "职务"),
+    "tier": ("tier", "ticket", "票种", "门票"),
+}
 REQUIRED_COLUMNS = {"name", "email"}
+_COLUMN_OF = {alias: column for column, aliases in IMPORT_COLUMNS.items() for alias in aliases}
+
+
+def _column(heading: str | None) -> str | None:
+    return _COLUMN_OF.get((heading or "").strip().lower())
 
 
 def import_registrations(*, event: Event, data: bytes) -> list[Registration]:
@@ -152,16 +170,26 @@ def _delimiter(header: str) -> str:
             [columns] = list(csv.reader([header], delimiter=delimiter)) or [[]]
         except csv.Error:
             continue
-        if {column.strip().lower() for column in columns} >= REQUIRED_COLUMNS:
+        if {_column(column) for column in columns} >= REQUIRED_COLUMNS:
             return delimiter
     return ","
 
 
 def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list[Registration]:
-    columns = {(name or "").strip().lower() for name in reader.fieldnames or []}
+    headings = [heading for heading in reader.fieldnames or [] if (heading or "").strip()]
+    columns = {_column(heading) for heading in headings}
     if not columns >= REQUIRED_COLUMNS:
         missing = ", ".join(sorted(REQUIRED_COLUMNS - columns))
         message = _("Missing columns: %(columns)s.") % {"columns": missing}
+        raise ImportFailed([RowError(lines_above + 1, "", message)])
+    # A column the import would not read loses what the organizers meant it to carry (a tier, a job title):
+    # said before anything is imported, not found out afterwards.
+    unread = [heading.strip() for heading in headings if _column(heading) is None]
+    if unread:
+        message = _(
+            "The import does not read the columns %(columns)s: remove them, or rename them. It reads name, email, "
+            "phone, company, job_role and tier."
+        ) % {"columns": ", ".join(f"“{heading}”" for heading in unread)}
         raise ImportFailed([RowError(lines_above + 1, "", message)])
     tiers = {tier.name: tier for tier in event.tiers.all()} | {
         tier.name_en: tier for tier in event.tiers.all() if tier.name_en
@@ -176,7 +204,7 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
             if None in raw:  # DictReader puts cells beyond the header under the key None
                 errors.append(RowError(line, raw.get("email", ""), _("This row has more cells than the header.")))
                 continue
-            row = {(key or "").strip().lower(): (value or "").replace("\x00", "").strip() for key, value in raw.items()}
+            row = {_column(key): (value or "").replace("\x00", "").strip() for key, value in raw.items()}
             if not any(row.values()):
                 continue  # a row cleared in the sheet: its separators stay (",,")
             email = row.get("email", "")
@@ -201,6 +229,8 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
             transaction.set_rollback(True)
     if errors:
         raise ImportFailed(errors)
+    if not created:
+        raise ImportFailed([RowError(lines_above + 1, "", _("The file holds no registrations below its header."))])
     return created
 
 
@@ -219,10 +249,14 @@ def _import_row(event: Event, tier: TicketTier, row: dict) -> Registration:
         validate_email(row.get("email", ""))
     except ValidationError:
         raise ValidationError(_("“%(email)s” is not an email address.") % {"email": row.get("email", "")}) from None
+    try:
+        phone = normalize_phone(row["phone"]) if row.get("phone") else ""
+    except ValidationError as error:
+        raise ValidationError(f"{capfirst(_('phone'))}: {' '.join(error.messages)}") from None
     details = AttendeeDetails(
         name=row["name"],
         email=row["email"],
-        phone=row.get("phone", ""),
+        phone=phone,
         company=row.get("company", ""),
         job_role=row.get("job_role", ""),
         privacy_accepted=True,

@@ -31,7 +31,7 @@ def test_a_new_speaker_signs_up_fills_the_profile_submits_and_sees_the_talk(page
 
     page.goto(live_server.url + "/cfp/tour2024/submit/")
     page.wait_for_url("**/speaker/profile/**")
-    page.get_by_label("名称（中文）").fill("李娜")
+    page.get_by_label("中文姓名").fill("李娜")
     page.get_by_label("职位").fill("数据工程师")
     page.get_by_label("公司或组织").fill("开源数据社区")
     page.get_by_role("button", name="保存").click()

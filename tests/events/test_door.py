@@ -261,11 +261,10 @@ def test_the_organizers_own_list_still_stops_at_the_seats(event):
         "name;email;phone\n赵敏;zhao@example.org;13800000001\n周芷若;zhou@example.org;\n",
         "name\temail\tphone\n赵敏\tzhao@example.org\t13800000001\n周芷若\tzhou@example.org\t\n",
         "\r\n\n,,\nname,email,phone\n赵敏,zhao@example.org,13800000001\n,,\n周芷若,zhou@example.org,\n,,\n",
-        'name,email,phone,"diet; veg; halal; none; any"\n'
-        "赵敏,zhao@example.org,13800000001,veg\n周芷若,zhou@example.org,,\n",
-        'name;email;phone;"company, team"\n赵敏;zhao@example.org;13800000001;星河\n周芷若;zhou@example.org;;\n',
+        "姓名,邮箱,手机\n赵敏,zhao@example.org,138 0000 0001\n周芷若,zhou@example.org,\n",
+        "Name,E-mail,Mobile\n赵敏,zhao@example.org,+86 138-0000-0001\n周芷若,zhou@example.org,\n",
     ],
-    ids=["semicolons", "tabs", "blank lines and cleared rows", "semicolons in a quoted title", "commas in one"],
+    ids=["semicolons", "tabs", "blank lines and cleared rows", "chinese headings", "other english headings"],
 )
 def test_an_import_reads_the_sheets_organizers_bring(event, csv_text):
     TicketTierFactory(event=event, name="普通票", quota=10)
@@ -275,6 +274,42 @@ def test_an_import_reads_the_sheets_organizers_bring(event, csv_text):
     assert list(Registration.objects.order_by("pk").values_list("name", "email", "phone")) == [
         ("赵敏", "zhao@example.org", "13800000001"),
         ("周芷若", "zhou@example.org", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    "csv_text, unread",
+    [
+        ('name,email,phone,"diet; veg; halal"\n赵敏,zhao@example.org,13800000001,veg\n', "“diet; veg; halal”"),
+        ('name;email;"company, team";票价\n赵敏;zhao@example.org;星河;99\n', "“company, team”, “票价”"),
+        (
+            "ticket code,name,email,ticket,status\nAB12CD34,赵敏,zhao@example.org,普通票,confirmed\n",
+            "“ticket code”, “status”",
+        ),
+    ],
+)
+def test_an_import_names_the_columns_it_would_not_read_and_imports_nothing(event, csv_text, unread):
+    TicketTierFactory(event=event, name="普通票", quota=10)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    response = client_of(organizer).post(import_url(event), {"file": upload(csv_text)}, HTTP_ACCEPT_LANGUAGE="en")
+    assert [(error.line, error.message) for error in response.context["errors"]] == [
+        (
+            1,
+            f"The import does not read the columns {unread}: remove them, or rename them. It reads name, email, "
+            "phone, company, job_role and tier.",
+        )
+    ]
+    assert Registration.objects.count() == 0
+
+
+def test_an_import_of_a_header_alone_says_there_is_nothing_to_import(event):
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    TicketTierFactory(event=event, quota=10)
+    response = client_of(organizer).post(
+        import_url(event), {"file": upload("name,email\n,\n")}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert [(e.line, e.message) for e in response.context["errors"]] == [
+        (1, "The file holds no registrations below its header.")
     ]
 
 

@@ -334,6 +334,16 @@ def test_blank_answers_are_no_answers(registration, event):
     assert Registration.objects.get(pk=registration.pk).answers == {}
 
 
+def test_an_organizer_corrects_a_phone_as_attendees_type_it_and_a_made_up_one_is_refused(registration, event):
+    client = admin_client(CityTeamMemberFactory(tour=event.tour, city=event.city).user)
+    url = reverse("admin:events_registration_change", args=[registration.pk])
+    response = client.post(url, change_data(client, registration, phone="139"))
+    assert response.context["adminform"].form.errors["phone"][0].startswith("Enter a phone number: a mobile number")
+    assert client.post(url, change_data(client, registration, phone="+86 139-1234-5678")).status_code == 302
+    assert Registration.objects.get(pk=registration.pk).phone == "13912345678"
+    assert client.post(url, change_data(client, registration, phone="")).status_code == 302  # none known
+
+
 @pytest.fixture
 def broker_down():
     """Queuing fails as it does when the broker is down: a real connection to a closed port, tried once."""
