@@ -14,7 +14,7 @@ from .models import Attendance, Event, EventStatus, Registration, RegistrationSt
 # Cancelled, draft and finished events send no reminder.
 REMINDED_STATUSES = (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED)
 
-KINDS = ("confirmed", "waitlisted", "promoted", "reminder")
+KINDS = ("confirmed", "waitlisted", "promoted", "reminder", "event_cancelled")
 
 
 def _render(template: str, language: str, context) -> tuple[str, str]:

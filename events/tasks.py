@@ -5,7 +5,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import emails, services
-from .models import Event, Registration, RegistrationStatus, VolunteerApplication
+from .models import Event, EventStatus, Registration, RegistrationStatus, VolunteerApplication
 from .posters import render_poster
 from .tickets import render_ticket as render_ticket_pdf
 
@@ -71,12 +71,13 @@ EMAIL_RETRIES = dict(
     max_retries=10,
 )
 
-# Which registration status each email still fits when it is about to leave.
+# Which registration statuses each email still fits when it is about to leave.
 EMAIL_FITS = {
-    "confirmed": RegistrationStatus.CONFIRMED,
-    "promoted": RegistrationStatus.CONFIRMED,
-    "reminder": RegistrationStatus.CONFIRMED,
-    "waitlisted": RegistrationStatus.WAITLISTED,
+    "confirmed": {RegistrationStatus.CONFIRMED},
+    "promoted": {RegistrationStatus.CONFIRMED},
+    "reminder": {RegistrationStatus.CONFIRMED},
+    "waitlisted": {RegistrationStatus.WAITLISTED},
+    "event_cancelled": {RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED},
 }
 
 
@@ -85,9 +86,33 @@ def send_registration_email(registration_id: int, kind: str) -> None:
     registration = (
         Registration.objects.select_related("event__tour", "event__venue", "tier").filter(pk=registration_id).first()
     )
-    # Gone, or changed since (cancelled before its confirmation left, promoted before "you are waiting" did).
-    if registration is not None and registration.status == EMAIL_FITS.get(kind, registration.status):
-        emails.send_registration_email(registration, kind)
+    # Gone, or changed since (cancelled before its confirmation left, promoted before "you are waiting" did, an
+    # event cancelled and announced again before the notice left).
+    if registration is None or registration.status not in EMAIL_FITS.get(kind, {registration.status}):
+        return
+    if (kind == "event_cancelled") != (registration.event.status == EventStatus.CANCELLED):
+        return
+    emails.send_registration_email(registration, kind)
+
+
+@shared_task(ignore_result=True)
+def send_cancellation_notices(event_id: int) -> int:
+    """Tell everyone registered for a cancelled event (waiting too): one email each, each with its own retries.
+    Returns how many were queued."""
+    registrations = Registration.objects.filter(
+        event_id=event_id,
+        event__status=EventStatus.CANCELLED,
+        status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED],
+    )
+    queued = 0
+    for registration_id in registrations.values_list("pk", flat=True).iterator():
+        try:
+            send_registration_email.delay(registration_id, "event_cancelled")
+        except Exception:
+            logger.exception("cancellation notice for registration %s not queued", registration_id)
+            continue
+        queued += 1
+    return queued
 
 
 @shared_task

@@ -78,7 +78,17 @@ def save_event(*, event: Event) -> Event:
         event.registrations.exclude(reminder_sent_at=None).update(reminder_sent_at=None)
     if needs_poster:
         request_poster(event=event)
+    if previous is not None and previous.status != EventStatus.CANCELLED and event.status == EventStatus.CANCELLED:
+        # Everyone who planned to come hears of it, in their own language.
+        event_id = event.pk
+        transaction.on_commit(lambda: _queue_cancellation_notices(event_id))
     return event
+
+
+def _queue_cancellation_notices(event_id: int) -> None:
+    from ..tasks import send_cancellation_notices
+
+    send_cancellation_notices.delay(event_id)
 
 
 def change_event_status(*, event: Event, status: str) -> Event:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from .. import services
 from ..forms import AttendeeDetailsForm, RegistrationForm
-from ..models import PUBLIC_STATUSES, Event, Registration, RegistrationStatus, TicketState
+from ..models import PUBLIC_STATUSES, Event, EventStatus, Registration, RegistrationStatus, TicketState
 from ..selectors import places_in_line, public_tiers, tickets_of
 
 
@@ -114,6 +114,11 @@ def ticket_pdf(request, pk):
     registration = _own_registration(request, pk)
     if registration.status == RegistrationStatus.CANCELLED:
         messages.error(request, _("This registration was cancelled; its ticket is no longer valid."))
+        return redirect("events:my_tickets")
+    if registration.event.status == EventStatus.CANCELLED:
+        messages.error(
+            request, _("This event has been cancelled. Your ticket is no longer valid; the event page says more.")
+        )
         return redirect("events:my_tickets")
     if registration.status != RegistrationStatus.CONFIRMED:
         messages.info(request, _("You are on the waiting list: there is no ticket yet."))
