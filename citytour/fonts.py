@@ -33,6 +33,28 @@ def _pillow_font(path: str, size: int):
     return ImageFont.truetype(path, size=size, index=0)
 
 
+def _to_unicode_cmap(fontname, subset):
+    """reportlab's ToUnicode map of an embedded subset, with each character as UTF-16 (two code units for those
+    beyond U+FFFF, as the PDF format asks): reportlab writes such a character as five hex digits, which readers
+    (pypdf, a viewer's copy and search) cannot read, so a rare character of a name was lost from the text."""
+    lines = _reportlab_to_unicode_cmap(fontname, subset).split("\n")
+    start = lines.index(f"{len(subset)} beginbfchar") + 1
+    pairs = [f"<{index:02X}> <{chr(code).encode('utf-16-be').hex().upper()}>" for index, code in enumerate(subset)]
+    return "\n".join(lines[:start] + pairs + lines[start + len(subset) :])
+
+
+def _use_utf16_to_unicode_cmaps() -> None:
+    global _reportlab_to_unicode_cmap
+    from reportlab.pdfbase import ttfonts
+
+    if ttfonts.makeToUnicodeCMap is not _to_unicode_cmap:
+        _reportlab_to_unicode_cmap = ttfonts.makeToUnicodeCMap
+        ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+
+
+_reportlab_to_unicode_cmap = None
+
+
 def register_reportlab_fallback() -> str | None:
     """Register the font for rare characters (``CITYTOUR_CJK_FALLBACK_FONT``) with reportlab and return its name,
     or None when it is not installed: those characters are then left blank, as before."""
@@ -42,6 +64,7 @@ def register_reportlab_fallback() -> str | None:
     path = Path(settings.CITYTOUR_CJK_FALLBACK_FONT or "")
     if not path.is_file():
         return None
+    _use_utf16_to_unicode_cmaps()
     name = f"CityTourCJKRare-{zlib.crc32(str(path).encode()):08x}"
     if name not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
