@@ -6,7 +6,7 @@ from sponsors.selectors import partners_by_role, sponsors_by_tier
 
 from ..calendars import agenda_calendar
 from ..forms import tier_availability
-from ..models import PUBLIC_STATUSES, Event, RegistrationStatus
+from ..models import PUBLIC_STATUSES, Event, EventStatus, RegistrationStatus, TierVisibility
 from ..selectors import (
     agenda_for_event,
     cities_with_public_events,
@@ -65,7 +65,10 @@ def event_detail(request, tour_slug, event_slug):
             "tour": event.tour,
             "agenda": agenda_for_event(event),
             "cfp": open_cfp(event.tour),
-            "tiers": _with_availability(public_tiers(event), event),
+            # A cancelled event sells nothing: the notice at the top says what there is to say.
+            "tiers": _with_availability(public_tiers(event), event) if event.status != EventStatus.CANCELLED else [],
+            "invite_only": event.status != EventStatus.CANCELLED
+            and event.tiers.filter(visibility=TierVisibility.INVITE_ONLY).exists(),
             "sponsors": sponsors_by_tier(event.tour, event),
             "partners": partners_by_role(event.tour, event),
             # Their own registration instead of a "Register" button that would only lead back to it.

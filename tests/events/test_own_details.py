@@ -237,6 +237,15 @@ def test_cancelling_asks_first(registration, owner):
     assert client.get(url)["Location"] == reverse("events:my_tickets")  # nothing left to ask
 
 
+def test_cancelling_an_online_registration_speaks_of_no_seat(event, owner):
+    event.livestream_url = "https://live.example.org/x"
+    event.save()
+    online = TicketTierFactory(event=event, attendance="online", quota=None)
+    mine = services.register_attendee(event=event, tier=online, user=owner, details=attendee(email=owner.email))
+    page = client_of(owner).get(reverse("events:cancel", args=[mine.pk])).content.decode()
+    assert "No more emails with the livestream link and the reminder." in page and "seat" not in page
+
+
 def test_the_pages_say_how_many_seats_are_left_and_which_ticket_is_sold_out(event, owner):
     roomy = TicketTierFactory(event=event, name_en="Standard", quota=3)
     full = TicketTierFactory(event=event, name_en="Workshop", quota=1)
@@ -300,6 +309,19 @@ def test_tiers_off_sale_say_so_and_cannot_be_chosen_and_a_closed_event_offers_no
     EventFactory._meta.model.objects.filter(pk=event.pk).update(status=EventStatus.REGISTRATION_CLOSED)
     page = " ".join(client.get(event.get_absolute_url()).content.decode().split())
     assert "<strong>Workshop</strong> · free · sold out </li>" in page and "waiting list open" not in page
+
+
+def test_an_event_with_invite_only_tickets_says_how_to_get_in(event, owner):
+    EventFactory._meta.model.objects.filter(pk=event.pk).update(status=EventStatus.PUBLISHED)
+    vip = TicketTierFactory(event=event, name_en="Guest", quota=5, visibility="invite_only")
+    [code] = services.create_invite_codes(event=event, tier=vip, channel="speaker", count=1)
+    page = " ".join(client_of(owner).get(event.get_absolute_url()).content.decode().split())
+    assert "Some tickets come with an invite code" in page and "<strong>Guest</strong>" not in page
+    register = reverse("events:register", args=[event.tour.slug, event.slug])
+    assert f'href="{register}">Register</a>' in page
+    data = {"invite_code": code.code, "name": "王芳", "phone": "13800000000", "privacy": "on"}
+    assert client_of(owner).post(register, data).status_code == 302
+    assert Registration.objects.get(user=owner).tier == vip
 
 
 def test_the_channel_question_is_asked_when_the_tour_has_channels(event, owner):

@@ -333,9 +333,54 @@ def test_rare_characters_of_a_name_are_drawn_from_the_second_font(
         ["pdftotext", str(tmp_path / "ticket.pdf"), "-"], capture_output=True, text=True, check=True, timeout=60
     ).stdout
     assert "王𬌗𠮷" in text.splitlines() and "𠮷野家" in text.splitlines()
+    # And by a reader that goes by the fonts' own character maps alone (pypdf, a viewer's copy and search); pypdf
+    # starts a line at each change of font.
+    read = pdf_text(registration).replace("\n", "")
+    assert "王𬌗𠮷" in read and "𠮷野家" in read
     settings.CITYTOUR_CJK_FALLBACK_FONT = "/nonexistent/rare.ttf"  # not installed: the ticket is still made
     with django_capture_on_commit_callbacks(execute=True):
         services.request_ticket(registration=registration)
     assert Registration.objects.get(pk=registration.pk).ticket_state == TicketState.READY
     without = dark_pixels(registration, tmp_path)
     assert with_rare_font > without + 400  # the ink of two 18-point characters
+
+
+def test_a_cancelled_event_tells_everyone_registered_and_its_tickets_stop_being_offered(
+    event, registration, django_capture_on_commit_callbacks
+):
+    full = TicketTierFactory(event=event, quota=0, name="工作坊", name_en="Workshop")
+    waiting = services.register_attendee(
+        event=event, tier=full, details=attendee("Anna", language="en"), join_waitlist=True
+    )
+    left = services.register_attendee(event=event, tier=registration.tier, details=attendee("离开的人"))
+    services.cancel_registration(registration=left)
+    Event.objects.filter(pk=event.pk).update(status="published")
+    event.refresh_from_db()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_event_status(event=event, status="cancelled")
+    by_address = {message.to[0]: message for message in mail.outbox}
+    assert set(by_address) == {registration.email, waiting.email}  # not the one who had already cancelled
+    assert by_address[waiting.email].subject == f"Cancelled: {event.title_en or event.title}"
+    assert "has been cancelled by the organizers" in by_address[waiting.email].body
+    assert "Your registration ends with it" in by_address[waiting.email].body
+    mine = by_address[registration.email]
+    assert mine.subject == f"活动取消：{event.title}"
+    assert f"您的门票（{registration.ticket_code}）已失效" in mine.body
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_event_status(event=event, status="cancelled")  # saved again: nobody is told twice
+    assert mail.outbox == []
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(registration.user)
+    page = client.get(reverse("events:my_tickets")).content.decode()
+    assert "This event has been cancelled. Your ticket is no longer valid" in page
+    assert reverse("events:ticket_pdf", args=[registration.pk]) not in page
+    response = client.get(reverse("events:ticket_pdf", args=[registration.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("events:my_tickets")
+    assert [str(m) for m in response.context["messages"]] == [
+        "This event has been cancelled. Your ticket is no longer valid; the event page says more."
+    ]
+    event_page = client.get(event.get_absolute_url()).content.decode()
+    assert "seats left" not in event_page and "Register</a>" not in event_page
