@@ -294,6 +294,7 @@ def _current_event(tour: Tour, slug: str, day: dt.date) -> Event:
         end=start + dt.timedelta(hours=4),
         description="开源数据技术分享、案例实践与闪电演讲。",
         description_en="Open data talks, case studies and lightning talks.",
+        livestream_url=f"https://live.example.org/open-data/{slug}",  # it has an online tier
         status=EventStatus.PUBLISHED,
     )
     services.save_event(event=event)

@@ -2,6 +2,8 @@
 add and change form, and the extra screens (boards, figures, progress), for a superuser, a tour admin and a city
 team member."""
 
+from html.parser import HTMLParser
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -54,3 +56,70 @@ def test_every_admin_screen_opens_on_the_demo_tour(client, capsys):
         answers = {url: client.get(url).status_code for url in admin_screens(organizer)}
         assert {url: status for url, status in answers.items() if status not in (200, 403)} == {}, email
         assert sum(status == 200 for status in answers.values()) >= at_least, email
+
+
+class _FormFields(HTMLParser):
+    """The data a browser sends for the page's main form, as it stands (checked boxes, selected options)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._form, self._select, self._textarea = [], 0, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("method", "").lower() == "post" and not self._form:
+            self._form = 1
+        elif not self._form:
+            return
+        elif tag == "input" and attrs.get("name") and attrs.get("type") not in ("submit", "file", "button"):
+            if attrs.get("type") not in ("checkbox", "radio"):
+                self.data.append((attrs["name"], attrs.get("value") or ""))
+            elif "checked" in attrs:
+                self.data.append((attrs["name"], attrs.get("value", "on")))
+        elif tag == "select" and attrs.get("name"):
+            self._select = attrs["name"]
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data.append((self._select, attrs.get("value", "")))
+        elif tag == "textarea" and attrs.get("name"):
+            self._textarea = attrs["name"]
+            self.data.append((self._textarea, ""))
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self._form:
+            self._form = 2
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            name, text = self.data[-1]
+            self.data[-1] = (name, text.removeprefix("\n"))  # as a browser reads the line break after the tag
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea and self._form == 1:
+            name, text = self.data[-1]
+            self.data[-1] = (name, text + data)
+
+    def payload(self) -> dict:
+        gathered = {}
+        for name, value in self.data:
+            gathered.setdefault(name, []).append(value)
+        return gathered
+
+
+def test_every_demo_event_saves_as_it_is_in_the_admin(client, capsys):
+    call_command("seed_demo")
+    capsys.readouterr()
+    client.force_login(get_user_model().objects.get(email="admin@demo.citytour.cn"))
+    from events.models import Event
+
+    refused = {}
+    for event in Event.objects.order_by("pk"):
+        url = reverse("admin:events_event_change", args=[event.pk])
+        fields = _FormFields()
+        fields.feed(client.get(url).content.decode())
+        response = client.post(url, fields.payload())
+        if response.status_code != 302:
+            form = response.context["adminform"].form
+            formsets = [f.formset.errors for f in response.context["inline_admin_formsets"] if any(f.formset.errors)]
+            refused[event.slug + "/" + event.tour.slug] = (form.errors, formsets)
+    assert refused == {}
