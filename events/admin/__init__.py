@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from citytour.admin import ScopedInline, change_each
@@ -143,7 +143,7 @@ class CityTeamMemberAdmin(TourCityScopedAdmin):
     def user_email(self, obj):
         return obj.user.email
 
-    @admin.display(description=_("name"))
+    @admin.display(description=pgettext_lazy("of a person", "name"))
     def user_name(self, obj):
         return obj.user.get_full_name()
 

@@ -226,7 +226,7 @@ class Registration(models.Model):
         blank=True,
     )
     email = models.EmailField(_("email"))
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a person", "name"), max_length=100)
     company = models.CharField(_("company"), max_length=150, blank=True)
     job_role = models.CharField(_("job role"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)

@@ -37,7 +37,7 @@ class VolunteerApplication(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteering", verbose_name=_("user")
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("of a person", "name"), max_length=100)
     roles = models.JSONField(_("preferred roles"), default=list)
     availability = models.CharField(
         _("availability"), max_length=300, help_text=_("For example: the whole day, or only the afternoon.")

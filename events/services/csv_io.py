@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from citytour.phones import normalize_phone
 
@@ -32,7 +33,7 @@ def export_rows(event: Event) -> Iterator[str]:
     yield writer.writerow(
         [
             _("ticket code"),
-            _("name"),
+            pgettext("of a person", "name"),
             _("email"),
             _("phone"),
             _("company"),

@@ -1,5 +1,6 @@
 """The Chinese labels tell a person's name (姓名) from a thing's (名称), across the apps' merged catalogues."""
 
+from django.contrib.auth.models import Group, Permission
 from django.utils import translation
 
 from events.models import City, ReferralChannel, Registration, Room, TicketTier, Tour, Venue, VolunteerApplication
@@ -14,7 +15,10 @@ def label(model, field: str) -> str:
 def test_a_persons_name_and_a_things_name_are_labelled_apart():
     with translation.override("zh-hans"):
         people = {label(Registration, "name"), label(VolunteerApplication, "name")}
-        things = {label(model, "name") for model in (Tour, Venue, Room, TicketTier, ReferralChannel, SponsorshipTier)}
+        things = {
+            label(model, "name")
+            for model in (Tour, Venue, Room, TicketTier, ReferralChannel, SponsorshipTier, Group, Permission)
+        }
         speaker = (label(SpeakerProfile, "name"), label(SpeakerProfile, "name_en"))
         city = (label(City, "name_zh"), label(City, "name_en"))
     assert (people, things) == ({"姓名"}, {"名称"})
