@@ -691,6 +691,15 @@ def registration_figures(event: Event) -> dict:
         .annotate(registered=Count("id"), came=Count("id", filter=Q(checked_in_at__isnull=False)))
         .order_by("invite_code__channel")
     ]
+    # A channel that was given codes and brought nobody yet is a figure too: 0.
+    counted = {row["channel"] for row in per_channel}
+    issued = set(InviteCode.objects.filter(event=event).values_list("channel", flat=True))
+    per_channel += [
+        {"invite_code__channel": channel, "channel": channel, "label": labels[channel], "registered": 0, "came": 0}
+        for channel in issued - counted
+    ]
+    order = ["public", *labels]
+    per_channel.sort(key=lambda row: order.index(row["channel"]) if row["channel"] in order else len(order))
     _no_tier, state = claim_state(event, None, timezone.now())
     return {
         **totals,

@@ -136,7 +136,11 @@ def test_the_code_list_and_the_event_summary_count_as_the_door_does():
     [row] = codes.result_list
     assert (row._uses, row._waiting) == (1, 2)
     figures = services.registration_figures(event)
-    assert [(c["channel"], c["registered"]) for c in figures["per_channel"]] == [("partner", 1)]
+    # The speakers' code brought nobody yet: a 0, not a missing line.
+    assert [(c["channel"], c["registered"], c["came"]) for c in figures["per_channel"]] == [
+        ("speaker", 0, 0),
+        ("partner", 1, 0),
+    ]
     page = organizer.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
     assert "1 in person (of 3 seats; 1 more held for invite codes), 0 online, 0 checked in, 2 waiting." in page
 
