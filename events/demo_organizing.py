@@ -48,6 +48,14 @@ CURRENT_VENUES = {
         map_url="https://map.baidu.com/search/梦想小镇",
         transport_notes="地铁 5 号线 创景路站 D 出口，步行约 12 分钟。",
     ),
+    "wuhan": dict(
+        name="光谷创新天地 T2 多功能厅",
+        name_en="Optics Valley Innovation World, T2 Hall",
+        address="湖北省武汉市东湖新技术开发区高新大道 766 号",
+        capacity=120,
+        map_url="https://map.baidu.com/search/光谷创新天地",
+        transport_notes="地铁 2 号线 光谷大道站 B 出口，步行约 8 分钟。",
+    ),
 }
 
 # City chapters' yearly targets (分会 KPI): how many events each city holds.
@@ -207,14 +215,64 @@ def seed_current_tour(logins: DemoLogins) -> Event:
         past_day = today - dt.timedelta(days=7)
     beijing = _current_event(tour, "beijing", _clear_saturday(past_day, before=today))
     hangzhou = _current_event(tour, "hangzhou", _clear_saturday(today + dt.timedelta(days=35), before=None))
-    for city in City.objects.exclude(slug__in=["beijing", "hangzhou"]):
+    wuhan = _current_event(tour, "wuhan", _clear_saturday(today + dt.timedelta(days=21), before=None))
+    for city in City.objects.exclude(slug__in=["beijing", "hangzhou", "wuhan"]):
         _city_in_preparation(tour, city)
+    _called_off(wuhan)
+    _sale_windows(hangzhou, today)
     if not beijing.registrations.exists():
         _held_with_registrations(beijing, count=86, checked_in=64)
     services.create_checklist(event=hangzhou)
     _work_through(hangzhou, done_before=today - dt.timedelta(days=3))
     _workshop_with_waiting_list(hangzhou)
     return hangzhou
+
+
+def _called_off(event: Event) -> None:
+    """Wuhan's event, cancelled after people registered (the demo attendee among them): “My tickets” says the
+    ticket is no longer valid, and the event page sells nothing."""
+    if event.status == EventStatus.CANCELLED:
+        return
+    for n in range(12):
+        name, email = _person(800 + n)
+        services.register_attendee(
+            event=event,
+            tier=event.tiers.get(attendance=Attendance.IN_PERSON),
+            render=False,
+            notify=False,
+            details=AttendeeDetails(name=name, email=email.replace("attendee", "wh"), privacy_accepted=True),
+        )
+    attendee = demo_user(f"attendee@{DEMO_DOMAIN}", first_name="李雷")
+    services.register_attendee(
+        event=event,
+        tier=event.tiers.get(attendance=Attendance.IN_PERSON),
+        user=attendee,
+        notify=False,
+        details=AttendeeDetails(name="李雷", email=attendee.email, company="开源社", privacy_accepted=True),
+    )
+    # As the admin's "cancel" does, without the notices: the demo sends no email to its made-up people.
+    Event.objects.filter(pk=event.pk).update(status=EventStatus.CANCELLED)
+    event.refresh_from_db()
+
+
+def _sale_windows(event: Event, today: dt.date) -> None:
+    """An early-bird ticket whose sales ended, and a ticket for the last week that is not on sale yet: the event
+    page says so, and the form does not let anyone choose them."""
+    if event.tiers.filter(name="早鸟票").exists():
+        return
+    ended = dt.datetime.combine(today - dt.timedelta(days=3), dt.time(10, 0), tzinfo=SHANGHAI)
+    TicketTier.objects.create(
+        event=event, name="早鸟票", name_en="Early bird", price=49, quota=30, position=3, sale_ends=ended
+    )
+    TicketTier.objects.create(
+        event=event,
+        name="最后一周票",
+        name_en="Last week",
+        price=99,
+        quota=20,
+        position=4,
+        sale_starts=event.start - dt.timedelta(days=7),
+    )
 
 
 def _workshop_with_waiting_list(event: Event) -> None:

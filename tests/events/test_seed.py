@@ -131,6 +131,11 @@ def test_the_demo_has_volunteers_a_checklist_targets_and_a_tour_of_this_year():
     assert waiting.changeable_by_owner()
     tasks = ChecklistTask.objects.filter(event=hangzhou)
     assert tasks.filter(status="done").exists() and tasks.filter(status="todo").exists()
+    # Tickets off sale, with their windows on the event page; an event called off, with the attendee's ticket.
+    assert [tier.on_sale() for tier in hangzhou.tiers.filter(name__in=["早鸟票", "最后一周票"])] == [False, False]
+    wuhan = Event.objects.get(tour=this_year, city__slug="wuhan")
+    called_off = Registration.objects.get(event=wuhan, email="attendee@demo.citytour.cn")
+    assert (wuhan.status, called_off.status, wuhan.registrations.count()) == ("cancelled", "confirmed", 13)
     # Early in January the Beijing event may fall in the year before; its KPIs are those of its own year.
     kpis = city_kpis(year=beijing.local_date.year, cities=City.objects.all())
     [kpi] = [row for row in kpis if row.city.slug == "beijing"]
