@@ -184,18 +184,16 @@ def test_an_email_that_no_longer_fits_is_not_sent(event):
     assert mail.outbox == []
 
 
-def test_a_tier_renamed_in_the_admin_draws_its_tickets_again(event, registration, django_capture_on_commit_callbacks):
-    tier = registration.tier
-    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(organizer)
-    data = event_form(
+def renamed_in_the_admin(event, tier, *, days_later: int = 0) -> dict:
+    """The event's admin form with ``tier`` renamed 早鸟票, the event moved by ``days_later``."""
+    start, end = (timezone.localtime(moment) + dt.timedelta(days=days_later) for moment in (event.start, event.end))
+    return event_form(
         event,
         **{
-            "start_0": f"{timezone.localtime(event.start):%Y-%m-%d}",
-            "start_1": f"{timezone.localtime(event.start):%H:%M:%S}",
-            "end_0": f"{timezone.localtime(event.end):%Y-%m-%d}",
-            "end_1": f"{timezone.localtime(event.end):%H:%M:%S}",
+            "start_0": f"{start:%Y-%m-%d}",
+            "start_1": f"{start:%H:%M:%S}",
+            "end_0": f"{end:%Y-%m-%d}",
+            "end_1": f"{end:%H:%M:%S}",
             "tiers-TOTAL_FORMS": 1,
             "tiers-INITIAL_FORMS": 1,
             "tiers-0-id": tier.pk,
@@ -209,6 +207,13 @@ def test_a_tier_renamed_in_the_admin_draws_its_tickets_again(event, registration
             "tiers-0-position": tier.position,
         },
     )
+
+
+def test_a_tier_renamed_in_the_admin_draws_its_tickets_again(event, registration, django_capture_on_commit_callbacks):
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(organizer)
+    data = renamed_in_the_admin(event, registration.tier)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("admin:events_event_change", args=[event.pk]), data, follow=True)
     assert response.redirect_chain, response.context["adminform"].form.errors
@@ -220,31 +225,10 @@ def test_moving_the_event_and_renaming_a_tier_in_one_save_renders_each_ticket_on
     event, registration, django_capture_on_commit_callbacks
 ):
     others = [services.register_attendee(event=event, tier=registration.tier, details=attendee()) for _ in range(2)]
-    tier = registration.tier
     organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(organizer)
-    later = timezone.localtime(event.start) + dt.timedelta(days=7)
-    data = event_form(
-        event,
-        **{
-            "start_0": f"{later:%Y-%m-%d}",
-            "start_1": f"{later:%H:%M:%S}",
-            "end_0": f"{later:%Y-%m-%d}",
-            "end_1": "17:30:00",
-            "tiers-TOTAL_FORMS": 1,
-            "tiers-INITIAL_FORMS": 1,
-            "tiers-0-id": tier.pk,
-            "tiers-0-event": event.pk,
-            "tiers-0-name": "早鸟票",
-            "tiers-0-name_en": "",
-            "tiers-0-attendance": tier.attendance,
-            "tiers-0-price": tier.price,
-            "tiers-0-quota": tier.quota,
-            "tiers-0-visibility": tier.visibility,
-            "tiers-0-position": tier.position,
-        },
-    )
+    data = renamed_in_the_admin(event, registration.tier, days_later=7)
     jobs = []
 
     def record(sender, args, **kwargs):
