@@ -251,7 +251,7 @@ def _called_off(event: Event) -> None:
         details=AttendeeDetails(name="李雷", email=attendee.email, company="开源社", privacy_accepted=True),
     )
     # As the admin's "cancel" does, without the notices: the demo sends no email to its made-up people.
-    Event.objects.filter(pk=event.pk).update(status=EventStatus.CANCELLED)
+    Event.objects.filter(pk=event.pk).update(status=EventStatus.CANCELLED, cancellation_notices_at=timezone.now())
     event.refresh_from_db()
 
 

@@ -98,11 +98,15 @@ def send_registration_email(registration_id: int, kind: str) -> None:
 @shared_task(ignore_result=True)
 def send_cancellation_notices(event_id: int) -> int:
     """Tell everyone registered for a cancelled event (waiting too): one email each, each with its own retries.
-    Returns how many were queued."""
+    Once: the event's notices are claimed by a conditional update first (the queue after the cancellation and
+    the schedule may both ask). Returns how many were queued."""
+    claimed = Event.objects.filter(
+        pk=event_id, status=EventStatus.CANCELLED, cancellation_notices_at__isnull=True
+    ).update(cancellation_notices_at=timezone.now())
+    if not claimed:
+        return 0
     registrations = Registration.objects.filter(
-        event_id=event_id,
-        event__status=EventStatus.CANCELLED,
-        status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED],
+        event_id=event_id, status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
     )
     queued = 0
     for registration_id in registrations.values_list("pk", flat=True).iterator():
@@ -171,3 +175,11 @@ def send_volunteer_email(application_id: int, kind: str) -> None:
     if application is not None and application.status == kind:
         # A decision changed again before the email left is not sent: the later decision's email is.
         emails.send_volunteer_email(application, kind)
+
+
+@shared_task
+def send_owed_cancellation_notices() -> int:
+    """The notices of cancellations that could not be queued at the time (the broker was down). Returns how many
+    emails were queued."""
+    owed = Event.objects.filter(status=EventStatus.CANCELLED, cancellation_notices_at__isnull=True)
+    return sum(send_cancellation_notices(event_id) for event_id in owed.values_list("pk", flat=True))

@@ -246,6 +246,10 @@ class Event(models.Model):
         _("poster"), max_length=10, choices=PosterState.choices, default=PosterState.NONE, editable=False
     )
     poster_error = models.CharField(_("poster error"), max_length=500, blank=True, editable=False)
+    # Set when the notices of a cancellation went out (were queued); empty on a cancelled event until they have.
+    cancellation_notices_at = models.DateTimeField(
+        _("cancellation notices sent at"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

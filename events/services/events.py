@@ -1,5 +1,7 @@
 """Writes to tours, city teams and events."""
 
+import logging
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,6 +22,7 @@ from .organizing import redate_checklist, start_checklist_template
 from .registrations import request_tickets
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 # A change to any of these fields makes the event's poster out of date.
 POSTER_FIELDS = ("title", "title_en", "slug", "start", "end", "venue_id", "city_id", "tour_id", "status")
@@ -64,6 +67,11 @@ def save_event(*, event: Event) -> Event:
     if needs_poster:
         event.poster_state = PosterState.PENDING
         event.poster_error = ""
+    newly_cancelled = (
+        previous is not None and previous.status != EventStatus.CANCELLED and event.status == EventStatus.CANCELLED
+    )
+    if newly_cancelled:
+        event.cancellation_notices_at = None  # owed until they go out (the schedule asks again if the broker is down)
     event.save()
     event._stored_status = event.status
     if previous is not None and previous.local_date and previous.local_date != event.local_date:
@@ -78,7 +86,7 @@ def save_event(*, event: Event) -> Event:
         event.registrations.exclude(reminder_sent_at=None).update(reminder_sent_at=None)
     if needs_poster:
         request_poster(event=event)
-    if previous is not None and previous.status != EventStatus.CANCELLED and event.status == EventStatus.CANCELLED:
+    if newly_cancelled:
         # Everyone who planned to come hears of it, in their own language.
         event_id = event.pk
         transaction.on_commit(lambda: _queue_cancellation_notices(event_id))
@@ -86,9 +94,14 @@ def save_event(*, event: Event) -> Event:
 
 
 def _queue_cancellation_notices(event_id: int) -> None:
+    """A broker outage does not undo the cancellation (nor fail the organizer's page): the notices stay owed, and
+    the schedule queues them within minutes of the broker's return."""
     from ..tasks import send_cancellation_notices
 
-    send_cancellation_notices.delay(event_id)
+    try:
+        send_cancellation_notices.delay(event_id)
+    except Exception:
+        logger.exception("The cancellation notices of event %s were not queued; the schedule tries again", event_id)
 
 
 def change_event_status(*, event: Event, status: str) -> Event:

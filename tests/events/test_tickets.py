@@ -11,7 +11,7 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from citytour.celery import app as celery_app
-from events import services
+from events import services, tasks
 from events.emails import registration_email
 from events.models import CheckInStaff, Event, Registration
 from tests.factories import (
@@ -368,6 +368,48 @@ def broker_down():
     yield
     conf.update(saved)
     celery_app._pool = celery_app.amqp._producer_pool = None
+
+
+def test_a_cancellation_made_while_the_broker_is_down_is_told_once_it_is_back(
+    event, django_capture_on_commit_callbacks, broker_down
+):
+    Event.objects.filter(pk=event.pk).update(status="published")
+    registrations = [
+        Registration.objects.create(
+            event=event, tier=TicketTierFactory(event=event), email=f"p{n}@example.org", name="王芳", language="en"
+        )
+        for n in range(2)
+    ]
+    organizer = admin_client(CityTeamMemberFactory(tour=event.tour, city=event.city).user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organizer.post(
+            reverse("admin:events_event_changelist"),
+            {"action": "mark_cancelled", "_selected_action": [event.pk]},
+            follow=True,
+        )
+    assert "1 event is now “Cancelled”." in response.content.decode()  # not an error page
+    event.refresh_from_db()
+    assert (event.status, event.cancellation_notices_at, mail.outbox) == ("cancelled", None, [])
+    celery_app.conf.task_always_eager = True  # the broker is back: the schedule's next run tells everyone
+    assert tasks.send_owed_cancellation_notices() == 2
+    assert sorted(message.to[0] for message in mail.outbox) == [r.email for r in registrations]
+    assert tasks.send_owed_cancellation_notices() == 0  # and only once
+    assert len(mail.outbox) == 2
+
+
+def test_an_email_that_no_longer_fits_the_events_status_is_not_sent(event):
+    registration = Registration.objects.create(
+        event=event, tier=TicketTierFactory(event=event), email="p@example.org", name="王芳", language="en"
+    )
+    Event.objects.filter(pk=event.pk).update(status="cancelled")
+    tasks.send_registration_email(registration.pk, "confirmed")  # queued before the cancellation, run after it
+    tasks.send_registration_email(registration.pk, "reminder")
+    assert mail.outbox == []
+    Event.objects.filter(pk=event.pk).update(status="published")
+    tasks.send_registration_email(registration.pk, "event_cancelled")  # the event was announced again meanwhile
+    assert mail.outbox == []
+    tasks.send_registration_email(registration.pk, "confirmed")
+    assert [message.subject for message in mail.outbox] == [f"You are registered: {event.title_en}"]
 
 
 def test_a_ticket_that_could_not_be_queued_says_so_and_the_organizers_render_it_again(

@@ -263,7 +263,7 @@ def test_after_the_event_the_waiting_list_says_only_that_it_has_closed(after):
     else:
         Event.objects.filter(pk=event.pk).update(status="cancelled")
     html = admin_client(owner).get(reverse("events:my_tickets")).content.decode()
-    said = {"over": "The waiting list has closed.", "cancelled": "This event has been cancelled."}
+    said = {"over": "The waiting list has closed.", "cancelled": "This event has been cancelled, and its waiting list"}
     assert said[after] in html and "in line" not in html
     assert "Leave the list, then register." not in html and "Leave the waiting list" not in html
 
