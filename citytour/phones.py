@@ -42,7 +42,7 @@ def _national(compact: str) -> str:
         return compact[2:]
     if compact.startswith("+86"):
         national = compact[3:].removeprefix("0")
-        return national if _MOBILE.fullmatch(national) else "0" + national
+        return national if _MOBILE.fullmatch(national) or _SERVICE.fullmatch(national) else "0" + national
     return compact
 
 

@@ -54,7 +54,10 @@ class TicketTier(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     attendance = models.CharField(
-        _("attendance"), max_length=10, choices=Attendance.choices, default=Attendance.IN_PERSON
+        pgettext_lazy("in person or online", "attendance"),
+        max_length=10,
+        choices=Attendance.choices,
+        default=Attendance.IN_PERSON,
     )
     price = models.DecimalField(
         _("price (CNY)"),

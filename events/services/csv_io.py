@@ -6,10 +6,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -39,7 +40,7 @@ def export_rows(event: Event) -> Iterator[str]:
             _("company"),
             _("job role"),
             _("ticket"),
-            _("attendance"),
+            pgettext("in person or online", "attendance"),
             _("status"),
             _("channel"),
             _("invite code"),
@@ -130,6 +131,48 @@ def _column(heading: str | None) -> str | None:
     return _COLUMN_OF.get((heading or "").strip().lower())
 
 
+def _columns_of(event: Event, headings: list[str]) -> tuple[dict[str, str | None], list[str]]:
+    """Each heading's column — one the import reads, ``question:<id>`` for one of the event's registration
+    questions (by its text, in either language), or None for what our own export says of how a registration
+    went (its code, status, times…), left aside when an export is brought back — and the headings it would not
+    read at all."""
+    questions = {
+        text.strip().lower(): f"question:{question.pk}"
+        for question in event.questions.all()
+        for text in (question.text, question.text_en)
+        if text.strip()
+    }
+    set_aside = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            set_aside |= {str(heading).strip().lower() for heading in _export_only_headings()}
+    columns, unread = {}, []
+    for heading in headings:
+        key = heading.strip().lower()
+        if key in questions:
+            columns[heading] = questions[key]
+        elif _column(heading) or key in set_aside:
+            columns[heading] = _column(heading)
+        else:
+            unread.append(heading.strip())
+    return columns, unread
+
+
+def _export_only_headings() -> tuple:
+    return (
+        _("ticket code"),
+        pgettext("in person or online", "attendance"),
+        _("status"),
+        _("channel"),
+        _("invite code"),
+        _("heard of us through"),
+        _("registered at"),
+        _("paid at"),
+        _("checked in at"),
+        _("checked in by"),
+    )
+
+
 def import_registrations(*, event: Event, data: bytes) -> list[Registration]:
     """Register everyone in the CSV, or no one: any bad row rolls the whole import back and is reported."""
     try:
@@ -185,11 +228,11 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
         raise ImportFailed([RowError(lines_above + 1, "", message)])
     # A column the import would not read loses what the organizers meant it to carry (a tier, a job title):
     # said before anything is imported, not found out afterwards.
-    unread = [heading.strip() for heading in headings if _column(heading) is None]
+    column_of, unread = _columns_of(event, headings)
     if unread:
         message = _(
             "The import does not read the columns %(columns)s: remove them, or rename them. It reads name, email, "
-            "phone, company, job_role and tier."
+            "phone, company, job_role, tier, and the event's registration questions by their text."
         ) % {"columns": ", ".join(f"“{heading}”" for heading in unread)}
         raise ImportFailed([RowError(lines_above + 1, "", message)])
     tiers = {tier.name: tier for tier in event.tiers.all()} | {
@@ -205,7 +248,11 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
             if None in raw:  # DictReader puts cells beyond the header under the key None
                 errors.append(RowError(line, raw.get("email", ""), _("This row has more cells than the header.")))
                 continue
-            row = {_column(key): (value or "").replace("\x00", "").strip() for key, value in raw.items()}
+            row = {
+                column_of[key]: (value or "").replace("\x00", "").strip()
+                for key, value in raw.items()
+                if column_of.get(key)
+            }
             if not any(row.values()):
                 continue  # a row cleared in the sheet: its separators stay (",,")
             email = row.get("email", "")
@@ -236,6 +283,7 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
 
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+ANSWER_MAX_LENGTH = 1000  # as on the registration form
 
 
 def _cells(raw: dict) -> list[str]:
@@ -254,9 +302,17 @@ def _import_row(event: Event, tier: TicketTier, row: dict) -> Registration:
         phone = normalize_phone(row["phone"]) if row.get("phone") else ""
     except ValidationError as error:
         raise ValidationError(f"{capfirst(_('phone'))}: {' '.join(error.messages)}") from None
+    answers = {key.removeprefix("question:"): value for key, value in row.items() if key.startswith("question:")}
+    for answer in answers.values():
+        if len(answer) > ANSWER_MAX_LENGTH:
+            raise ValidationError(
+                _("An answer has at most %(max)d characters (this one has %(length)d).")
+                % {"max": ANSWER_MAX_LENGTH, "length": len(answer)}
+            )
     details = AttendeeDetails(
         name=row["name"],
         email=row["email"],
+        answers={question: answer for question, answer in answers.items() if answer},
         phone=phone,
         company=row.get("company", ""),
         job_role=row.get("job_role", ""),

@@ -693,7 +693,9 @@ def registration_figures(event: Event) -> dict:
     ]
     # A channel that was given codes and brought nobody yet is a figure too: 0.
     counted = {row["channel"] for row in per_channel}
-    issued = set(InviteCode.objects.filter(event=event).values_list("channel", flat=True))
+    issued = set(
+        InviteCode.objects.filter(event=event, tier__attendance=Attendance.IN_PERSON).values_list("channel", flat=True)
+    )
     per_channel += [
         {"invite_code__channel": channel, "channel": channel, "label": labels[channel], "registered": 0, "came": 0}
         for channel in issued - counted

@@ -40,6 +40,8 @@ from tests.factories import TicketTierFactory, UpcomingEventFactory, UserFactory
         ("010 6552 9988 转 8001", "01065529988-8001"),
         ("0755-8888-6666 分机 12", "075588886666-12"),
         ("400-810-8888", "4008108888"),
+        ("+86 400 810 8888", "4008108888"),
+        ("0086 800 810 8888", "8008108888"),
     ],
 )
 def test_the_spellings_people_type_are_kept_as_one(typed, kept):

@@ -14,7 +14,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events import services
-from events.models import CheckInStaff, Event, EventStatus, InviteCode, Registration, TicketState, TierVisibility
+from events.models import (
+    CheckInStaff,
+    Event,
+    EventStatus,
+    InviteCode,
+    Registration,
+    RegistrationQuestion,
+    TicketState,
+    TierVisibility,
+)
 from events.tasks import send_event_reminders, send_reminder
 from tests.factories import (
     CityTeamMemberFactory,
@@ -282,10 +291,7 @@ def test_an_import_reads_the_sheets_organizers_bring(event, csv_text):
     [
         ('name,email,phone,"diet; veg; halal"\n赵敏,zhao@example.org,13800000001,veg\n', "“diet; veg; halal”"),
         ('name;email;"company, team";票价\n赵敏;zhao@example.org;星河;99\n', "“company, team”, “票价”"),
-        (
-            "ticket code,name,email,ticket,status\nAB12CD34,赵敏,zhao@example.org,普通票,confirmed\n",
-            "“ticket code”, “status”",
-        ),
+        ("name,email,Timestamp,手机号码\n赵敏,zhao@example.org,2026-11-01,13800000001\n", "“Timestamp”, “手机号码”"),
     ],
 )
 def test_an_import_names_the_columns_it_would_not_read_and_imports_nothing(event, csv_text, unread):
@@ -296,10 +302,37 @@ def test_an_import_names_the_columns_it_would_not_read_and_imports_nothing(event
         (
             1,
             f"The import does not read the columns {unread}: remove them, or rename them. It reads name, email, "
-            "phone, company, job_role and tier.",
+            "phone, company, job_role, tier, and the event's registration questions by their text.",
         )
     ]
     assert Registration.objects.count() == 0
+
+
+def test_an_export_brought_into_another_event_is_read_with_the_answers_to_its_questions(event):
+    source = UpcomingEventFactory(tour=event.tour)
+    tier = TicketTierFactory(event=source, name="普通票", name_en="Standard", quota=10)
+    diet = RegistrationQuestion.objects.create(event=source, text="饮食要求", text_en="Dietary needs")
+    services.register_attendee(
+        event=source,
+        tier=tier,
+        details=attendee("赵敏", "zhao@example.org", phone="13800000001", answers={str(diet.pk): "素食"}),
+    )
+    organizer = UserFactory(is_staff=True, is_superuser=True)
+    for language in ("en", "zh-hans"):
+        export = client_of(organizer, language).get(reverse("admin:events_event_export", args=[source.pk]))
+        exported = b"".join(export.streaming_content).decode("utf-8-sig")
+        target = UpcomingEventFactory(tour=event.tour)
+        TicketTierFactory(event=target, name="普通票", name_en="Standard", quota=10)
+        asked = RegistrationQuestion.objects.create(event=target, text="饮食要求", text_en="Dietary needs")
+        response = client_of(organizer, language).post(import_url(target), {"file": upload(exported)})
+        assert response.status_code == 302, (language, response.context and response.context["errors"])
+        copied = Registration.objects.get(event=target)
+        assert (copied.name, copied.phone, copied.tier.name, copied.answers) == (
+            "赵敏",
+            "13800000001",
+            "普通票",
+            {str(asked.pk): "素食"},
+        ), language
 
 
 def test_an_import_of_a_header_alone_says_there_is_nothing_to_import(event):

@@ -131,6 +131,11 @@ def test_the_code_list_and_the_event_summary_count_as_the_door_does():
             event=event, tier=tier, details=attendee(), invite_code=code.code, join_waitlist=True
         )
     services.create_invite_codes(event=event, tier=tier, channel="speaker", count=1, max_uses=1, reserves_seats=True)
+    event.livestream_url = "https://live.example.org/x"
+    event.save()
+    online = TicketTierFactory(event=event, attendance="online", quota=None)
+    [stream] = services.create_invite_codes(event=event, tier=online, channel="sponsor", count=1, max_uses=5)
+    services.register_attendee(event=event, tier=online, details=attendee(), invite_code=stream.code)
     organizer = client_of(CityTeamMemberFactory(tour=event.tour, city=event.city).user)
     codes = organizer.get(reverse("admin:events_invitecode_changelist"), {"channel": "partner"}).context["cl"]
     [row] = codes.result_list
@@ -142,7 +147,7 @@ def test_the_code_list_and_the_event_summary_count_as_the_door_does():
         ("partner", 1, 0),
     ]
     page = organizer.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
-    assert "1 in person (of 3 seats; 1 more held for invite codes), 0 online, 0 checked in, 2 waiting." in page
+    assert "1 in person (of 3 seats; 1 more held for invite codes), 1 online, 0 checked in, 2 waiting." in page
 
 
 def test_a_code_that_has_already_expired_is_not_created():
