@@ -31,25 +31,23 @@ def export_rows(event: Event) -> Iterator[str]:
     questions = list(event.questions.all())
     writer = _SafeWriter(csv.writer(_Echo()))
     yield "\ufeff"
+    code, attendance, status, channel, invite_code, heard_from, *times = _export_only_headings()
     yield writer.writerow(
         [
-            _("ticket code"),
+            code,
             pgettext("of a person", "name"),
             _("email"),
             _("phone"),
             _("company"),
             _("job role"),
             _("ticket"),
-            pgettext("in person or online", "attendance"),
-            _("status"),
-            _("channel"),
-            _("invite code"),
-            _("heard of us through"),
+            attendance,
+            status,
+            channel,
+            invite_code,
+            heard_from,
             *[q.display_text for q in questions],
-            _("registered at"),
-            _("paid at"),
-            _("checked in at"),
-            _("checked in by"),
+            *times,
         ]
     )
     registrations = (
@@ -159,6 +157,8 @@ def _columns_of(event: Event, headings: list[str]) -> tuple[dict[str, str | None
 
 
 def _export_only_headings() -> tuple:
+    """The export's headings that say how each registration went, in its order (registered, paid, checked in at,
+    checked in by last)."""
     return (
         _("ticket code"),
         pgettext("in person or online", "attendance"),
