@@ -57,8 +57,10 @@ class RegistrationForm(forms.Form):
         self.fields["tier"].label_from_instance = lambda tier: _tier_label(tier, waiting_list=waiting_list)
         self.fields["heard_from"].queryset = event.tour.referral_channels.all()
         self.fields["heard_from"].label_from_instance = lambda channel: channel.display_name
-        # The tour keeps no list: nothing to choose from (a form sent from a page without the question, the same).
-        if "heard_from" not in self.data if self.is_bound else not self.fields["heard_from"].queryset.exists():
+        # The tour keeps no list: nothing to choose from. A form sent back comes from a page that asked or did not.
+        channels = self.fields["heard_from"].queryset
+        unasked = ("heard_from" not in self.data) if self.is_bound else not channels.exists()
+        if unasked:
             del self.fields["heard_from"]
         _add_questions(self, event)
 
