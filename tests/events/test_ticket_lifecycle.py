@@ -366,5 +366,8 @@ def test_a_cancelled_event_tells_everyone_registered_and_its_tickets_stop_being_
     assert [str(m) for m in response.context["messages"]] == [
         "This event has been cancelled. Your ticket is no longer valid; the event page says more."
     ]
+    event.livestream_url = "https://live.example.org/x"
+    event.save()
     event_page = client.get(event.get_absolute_url()).content.decode()
     assert "seats left" not in event_page and "Register</a>" not in event_page
+    assert "Watch online" not in event_page and "<dt>Seats</dt>" not in event_page
