@@ -108,14 +108,19 @@ def send_cancellation_notices(event_id: int) -> int:
     registrations = Registration.objects.filter(
         event_id=event_id, status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
     )
-    queued = 0
+    queued = failed = 0
     for registration_id in registrations.values_list("pk", flat=True).iterator():
         try:
             send_registration_email.delay(registration_id, "event_cancelled")
         except Exception:
             logger.exception("cancellation notice for registration %s not queued", registration_id)
+            failed += 1
             continue
         queued += 1
+    if failed and not queued:
+        # None left (the broker went away): still owed, for the schedule's next run. After some went out, the rest
+        # are logged rather than risk telling those twice.
+        Event.objects.filter(pk=event_id).update(cancellation_notices_at=None)
     return queued
 
 

@@ -23,6 +23,7 @@ from .registrations import request_tickets
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
+NOTICES = "cancellation_notices_at"
 
 # A change to any of these fields makes the event's poster out of date.
 POSTER_FIELDS = ("title", "title_en", "slug", "start", "end", "venue_id", "city_id", "tour_id", "status")
@@ -70,9 +71,14 @@ def save_event(*, event: Event) -> Event:
     newly_cancelled = (
         previous is not None and previous.status != EventStatus.CANCELLED and event.status == EventStatus.CANCELLED
     )
-    if newly_cancelled:
-        event.cancellation_notices_at = None  # owed until they go out (the schedule asks again if the broker is down)
-    event.save()
+    if previous is None or newly_cancelled:
+        if newly_cancelled:
+            event.cancellation_notices_at = None  # owed until they go out (the schedule asks again if they fail)
+        event.save()
+    else:
+        # Whether the notices went out is the notices' own business: a copy of the event loaded before they did
+        # must not mark them owed again.
+        event.save(update_fields=[f.name for f in Event._meta.concrete_fields if f.name not in ("id", NOTICES)])
     event._stored_status = event.status
     if previous is not None and previous.local_date and previous.local_date != event.local_date:
         redate_checklist(event=event, previous_day=previous.local_date)
@@ -124,7 +130,19 @@ def request_poster(*, event: Event) -> None:
     from ..tasks import render_event_poster
 
     event_id = event.pk
-    transaction.on_commit(lambda: render_event_poster.delay(event_id))
+
+    def queue():
+        # A broker outage fails neither the organizer's page nor the work queued after this: the poster says it
+        # was not made, and "Render the poster again" makes it.
+        try:
+            render_event_poster.delay(event_id)
+        except Exception as error:
+            logger.exception("The poster of event %s was not queued", event_id)
+            Event.objects.filter(pk=event_id, poster_state=PosterState.PENDING).update(
+                poster_state=PosterState.FAILED, poster_error=f"not queued: {error}"[:500]
+            )
+
+    transaction.on_commit(queue)
 
 
 @transaction.atomic

@@ -373,7 +373,7 @@ def broker_down():
 def test_a_cancellation_made_while_the_broker_is_down_is_told_once_it_is_back(
     event, django_capture_on_commit_callbacks, broker_down
 ):
-    Event.objects.filter(pk=event.pk).update(status="published")
+    Event.objects.filter(pk=event.pk).update(status="published", poster="posters/sz.png", poster_state="ready")
     registrations = [
         Registration.objects.create(
             event=event, tier=TicketTierFactory(event=event), email=f"p{n}@example.org", name="王芳", language="en"
@@ -390,10 +390,16 @@ def test_a_cancellation_made_while_the_broker_is_down_is_told_once_it_is_back(
     assert "1 event is now “Cancelled”." in response.content.decode()  # not an error page
     event.refresh_from_db()
     assert (event.status, event.cancellation_notices_at, mail.outbox) == ("cancelled", None, [])
+    assert (event.poster_state, event.poster_error[:11]) == ("failed", "not queued:")
+    assert tasks.send_owed_cancellation_notices() == 0  # the broker is still down: still owed
+    stale = Event.objects.get(pk=event.pk)  # an organizer's page, opened now
+    assert stale.cancellation_notices_at is None
     celery_app.conf.task_always_eager = True  # the broker is back: the schedule's next run tells everyone
     assert tasks.send_owed_cancellation_notices() == 2
     assert sorted(message.to[0] for message in mail.outbox) == [r.email for r in registrations]
-    assert tasks.send_owed_cancellation_notices() == 0  # and only once
+    stale.description = "改期另行通知。"
+    services.save_event(event=stale)  # saved after the notices went out: they are not owed again
+    assert tasks.send_owed_cancellation_notices() == 0
     assert len(mail.outbox) == 2
 
 
