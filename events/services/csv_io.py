@@ -17,7 +17,7 @@ from django.utils.translation import pgettext
 
 from citytour.phones import normalize_phone
 
-from ..models import Event, Registration, TicketTier
+from ..models import Event, Registration, RegistrationStatus, TicketTier
 from .registrations import AlreadyRegistered, AttendeeDetails, register_attendee
 
 
@@ -89,9 +89,17 @@ class _SafeWriter:
         return self.writer.writerow([_defused(cell) for cell in row])
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _defused(cell):
     text = str(cell)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
+def _undefused(text: str) -> str:
+    """A cell as it was before the export defused it (an export brought back: '+44 20 … is a phone number)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_STARTS else text
 
 
 def _local(value) -> str:
@@ -140,20 +148,33 @@ def _columns_of(event: Event, headings: list[str]) -> tuple[dict[str, str | None
         for text in (question.text, question.text_en)
         if text.strip()
     }
-    set_aside = set()
+    set_aside, statuses = set(), set()
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
             set_aside |= {str(heading).strip().lower() for heading in _export_only_headings()}
+            statuses.add(str(_("status")).strip().lower())
     columns, unread = {}, []
     for heading in headings:
         key = heading.strip().lower()
-        if key in questions:
-            columns[heading] = questions[key]
-        elif _column(heading) or key in set_aside:
+        if _column(heading):  # the import's own columns first: a question titled "phone" does not take them
             columns[heading] = _column(heading)
+        elif key in questions:
+            columns[heading] = questions[key]
+        elif key in statuses:
+            columns[heading] = "status"  # read only to leave out the registrations the export says were cancelled
+        elif key in set_aside:
+            columns[heading] = None
         else:
             unread.append(heading.strip())
     return columns, unread
+
+
+def _cancelled_labels() -> set[str]:
+    labels = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            labels.add(str(RegistrationStatus.CANCELLED.label).strip().lower())
+    return labels
 
 
 def _export_only_headings() -> tuple:
@@ -240,6 +261,7 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
     }
     default_tier = event.tiers.order_by("position", "id").first()
     errors, created = [], []
+    cancelled = _cancelled_labels()
     first_line_of = {}  # each email's first line in the file
     with transaction.atomic():
         for raw in reader:
@@ -249,12 +271,14 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
                 errors.append(RowError(line, raw.get("email", ""), _("This row has more cells than the header.")))
                 continue
             row = {
-                column_of[key]: (value or "").replace("\x00", "").strip()
+                column_of[key]: _undefused((value or "").replace("\x00", "").strip())
                 for key, value in raw.items()
                 if column_of.get(key)
             }
             if not any(row.values()):
                 continue  # a row cleared in the sheet: its separators stay (",,")
+            if row.pop("status", "").lower() in cancelled:
+                continue  # an export brought in: who cancelled there does not come along
             email = row.get("email", "")
             first = first_line_of.setdefault(email.lower(), line)
             if email and first != line:
