@@ -148,11 +148,8 @@ def _columns_of(event: Event, headings: list[str]) -> tuple[dict[str, str | None
         for text in (question.text, question.text_en)
         if text.strip()
     }
-    set_aside, statuses = set(), set()
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            set_aside |= {str(heading).strip().lower() for heading in _export_only_headings()}
-            statuses.add(str(_("status")).strip().lower())
+    set_aside = _spellings(_export_only_headings)
+    statuses = _spellings(lambda: [_("status")])
     columns, unread = {}, []
     for heading in headings:
         key = heading.strip().lower()
@@ -169,12 +166,14 @@ def _columns_of(event: Event, headings: list[str]) -> tuple[dict[str, str | None
     return columns, unread
 
 
-def _cancelled_labels() -> set[str]:
-    labels = set()
+def _spellings(texts) -> set[str]:
+    """What ``texts()`` returns, as every language of the site spells it (in lower case): a sheet exported in
+    one language is read in any."""
+    spelled = set()
     for language, _name in settings.LANGUAGES:
         with translation.override(language):
-            labels.add(str(RegistrationStatus.CANCELLED.label).strip().lower())
-    return labels
+            spelled |= {str(text).strip().lower() for text in texts()}
+    return spelled
 
 
 def _export_only_headings() -> tuple:
@@ -261,7 +260,7 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
     }
     default_tier = event.tiers.order_by("position", "id").first()
     errors, created = [], []
-    cancelled = _cancelled_labels()
+    cancelled = _spellings(lambda: [RegistrationStatus.CANCELLED.label])
     first_line_of = {}  # each email's first line in the file
     with transaction.atomic():
         for raw in reader:
