@@ -92,35 +92,56 @@ def send_registration_email(registration_id: int, kind: str) -> None:
         return
     if (kind == "event_cancelled") != (registration.event.status == EventStatus.CANCELLED):
         return
-    emails.send_registration_email(registration, kind)
+    if kind == "event_cancelled":
+        _send_cancellation_notice(registration)
+    else:
+        emails.send_registration_email(registration, kind)
+
+
+def _send_cancellation_notice(registration: Registration) -> None:
+    """Claimed by a conditional update before it leaves, so that a notice queued twice (the fan-out run again
+    after a broker outage or a worker's death) is sent once; given back if the mail server refuses it, for the
+    task's retries."""
+    claimed_at = timezone.now()
+    untold = Registration.objects.filter(pk=registration.pk, cancellation_notice_at__isnull=True)
+    if not untold.update(cancellation_notice_at=claimed_at):
+        return
+    try:
+        emails.send_registration_email(registration, "event_cancelled")
+    except Exception:
+        Registration.objects.filter(pk=registration.pk, cancellation_notice_at=claimed_at).update(
+            cancellation_notice_at=None
+        )
+        raise
 
 
 @shared_task(ignore_result=True)
 def send_cancellation_notices(event_id: int) -> int:
-    """Tell everyone registered for a cancelled event (waiting too): one email each, each with its own retries.
-    Once: the event's notices are claimed by a conditional update first (the queue after the cancellation and
-    the schedule may both ask). Returns how many were queued."""
-    claimed = Event.objects.filter(
-        pk=event_id, status=EventStatus.CANCELLED, cancellation_notices_at__isnull=True
-    ).update(cancellation_notices_at=timezone.now())
-    if not claimed:
+    """Tell everyone registered for a cancelled event (waiting too): one email each, each with its own retries and
+    sent once (see ``_send_cancellation_notice``). The event's notices are marked done once every one of them is
+    queued; until then the schedule runs this again, and it queues those not yet told. Returns how many were
+    queued."""
+    owed = Event.objects.filter(pk=event_id, status=EventStatus.CANCELLED, cancellation_notices_at__isnull=True)
+    if not owed.exists():
         return 0
-    registrations = Registration.objects.filter(
-        event_id=event_id, status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
+    untold = Registration.objects.filter(
+        event_id=event_id,
+        status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED],
+        cancellation_notice_at__isnull=True,
     )
     queued = failed = 0
-    for registration_id in registrations.values_list("pk", flat=True).iterator():
+    for registration_id in untold.values_list("pk", flat=True).iterator():
         try:
             send_registration_email.delay(registration_id, "event_cancelled")
         except Exception:
-            logger.exception("cancellation notice for registration %s not queued", registration_id)
+            logger.exception(
+                "cancellation notice for registration %s not queued; the schedule tries again", registration_id
+            )
             failed += 1
             continue
         queued += 1
-    if failed and not queued:
-        # None left (the broker went away): still owed, for the schedule's next run. After some went out, the rest
-        # are logged rather than risk telling those twice.
-        Event.objects.filter(pk=event_id).update(cancellation_notices_at=None)
+    if not failed:
+        owed.update(cancellation_notices_at=timezone.now())
     return queued
 
 
@@ -184,7 +205,7 @@ def send_volunteer_email(application_id: int, kind: str) -> None:
 
 @shared_task
 def send_owed_cancellation_notices() -> int:
-    """The notices of cancellations that could not be queued at the time (the broker was down). Returns how many
-    emails were queued."""
+    """The notices of cancellations not all queued at the time (the broker was down, a worker stopped in the
+    middle): those not yet told. Returns how many emails were queued."""
     owed = Event.objects.filter(status=EventStatus.CANCELLED, cancellation_notices_at__isnull=True)
     return sum(send_cancellation_notices(event_id) for event_id in owed.values_list("pk", flat=True))

@@ -277,6 +277,11 @@ class Registration(models.Model):
         editable=False,
     )
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True, editable=False)
+    # When this person was told that the event is cancelled (claimed just before the email leaves): each is told
+    # once, however many times the notices are queued.
+    cancellation_notice_at = models.DateTimeField(
+        _("told of the cancellation at"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True, db_index=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
 

@@ -74,6 +74,8 @@ def save_event(*, event: Event) -> Event:
     if previous is None or newly_cancelled:
         if newly_cancelled:
             event.cancellation_notices_at = None  # owed until they go out (the schedule asks again if they fail)
+            # Told of an earlier cancellation (the event came back as a draft since): told of this one too.
+            event.registrations.exclude(cancellation_notice_at=None).update(cancellation_notice_at=None)
         event.save()
     else:
         # Whether the notices went out is the notices' own business: a copy of the event loaded before they did

@@ -4,6 +4,7 @@ never overwritten by an older drawing, gone when the registration is, and sent o
 import datetime as dt
 import io
 import subprocess
+from smtplib import SMTPRecipientsRefused
 
 import pytest
 from celery.signals import task_prerun
@@ -19,6 +20,7 @@ from events.models import Event, Registration, TicketState
 from events.tickets import render_ticket
 from tests.events.test_admin import event_form
 from tests.factories import CityTeamMemberFactory, TicketTierFactory, UpcomingEventFactory, UserFactory, attendee
+from tests.support.mail import REFUSED
 
 pytestmark = pytest.mark.django_db
 
@@ -371,3 +373,47 @@ def test_a_cancelled_event_tells_everyone_registered_and_its_tickets_stop_being_
     event_page = client.get(event.get_absolute_url()).content.decode()
     assert "seats left" not in event_page and "Register</a>" not in event_page
     assert "Watch online" not in event_page and "<dt>Seats</dt>" not in event_page
+
+
+def test_a_cancellation_notice_goes_once_to_each_however_often_the_notices_are_queued(event, registration):
+    tier = registration.tier
+    others = [services.register_attendee(event=event, tier=tier, details=attendee(f"参会者{n}")) for n in range(2)]
+    # The fan-out stopped after the first notice had left (a worker's death, a broker gone in the middle): the
+    # event's notices are still owed and the first person has been told.
+    Event.objects.filter(pk=event.pk).update(status="cancelled", cancellation_notices_at=None)
+    Registration.objects.filter(pk=registration.pk).update(cancellation_notice_at=timezone.now())
+    mail.outbox.clear()
+    assert tasks.send_owed_cancellation_notices() == 2
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(other.email for other in others)
+    assert Event.objects.get(pk=event.pk).cancellation_notices_at is not None
+    tasks.send_registration_email(others[0].pk, "event_cancelled")  # a copy of a notice queued twice
+    assert tasks.send_owed_cancellation_notices() == 0
+    assert len(mail.outbox) == 2
+
+
+def test_a_refused_cancellation_notice_is_given_back_for_its_retries(event, registration, settings):
+    settings.EMAIL_BACKEND = "tests.support.mail.RefusingBackend"
+    refused = services.register_attendee(event=event, tier=registration.tier, details=attendee(email=REFUSED))
+    Event.objects.filter(pk=event.pk).update(status="cancelled")
+    with pytest.raises(SMTPRecipientsRefused):
+        tasks.send_registration_email(refused.pk, "event_cancelled")
+    refused.refresh_from_db()
+    assert refused.cancellation_notice_at is None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the server accepts again
+    mail.outbox.clear()
+    tasks.send_registration_email(refused.pk, "event_cancelled")
+    assert [message.to for message in mail.outbox] == [[REFUSED]]
+
+
+def test_an_event_cancelled_again_after_coming_back_tells_everyone_again(
+    event, registration, django_capture_on_commit_callbacks
+):
+    Event.objects.filter(pk=event.pk).update(status="published")
+    event.refresh_from_db()
+    told = []
+    for status in ("cancelled", "draft", "published", "cancelled"):
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            event = services.change_event_status(event=event, status=status)
+        told.append([message.to[0] for message in mail.outbox if message.subject.startswith("活动取消")])
+    assert told == [[registration.email], [], [], [registration.email]]
