@@ -1,7 +1,7 @@
 """Writes: every change to tours, teams, events and agendas goes through these functions."""
 
 from .agenda import create_agenda_from_template
-from .checkin import CheckInResult, can_check_in, check_in, search_registrations
+from .checkin import SEARCH_LIMIT, CheckInResult, can_check_in, check_in, search_registrations
 from .csv_io import ImportFailed, RowError, export_rows, import_registrations
 from .events import (
     POSTER_FIELDS,
@@ -108,6 +108,7 @@ __all__ = [
     "save_registration",
     "save_tier",
     "search_registrations",
+    "SEARCH_LIMIT",
     "POSTER_FIELDS",
     "add_city_team_member",
     "save_city_team_member",

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from citytour.phones import phone_digits
 
-from ..models import Attendance, CheckInStaff, Event, Registration, RegistrationStatus, typed_code
+from ..models import Attendance, CheckInStaff, Event, EventStatus, Registration, RegistrationStatus, typed_code
 from ..selectors import organizes_event
 
 
@@ -67,6 +67,8 @@ def check_in(*, event: Event, value: str, by) -> CheckInResult:
         return CheckInResult(
             False, _("This ticket is for another event: %(event)s.") % {"event": registration.event.display_title}, None
         )
+    if event.status == EventStatus.CANCELLED:
+        return CheckInResult(False, _("This event has been cancelled: its tickets are no longer valid."), registration)
     if registration.status == RegistrationStatus.CANCELLED:
         return CheckInResult(False, _("This registration was cancelled."), registration)
     if registration.status == RegistrationStatus.WAITLISTED:
@@ -101,7 +103,12 @@ def formats_time(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def search_registrations(*, event: Event, query: str, limit: int = 20) -> list[Registration]:
+SEARCH_LIMIT = 20
+
+
+def search_registrations(*, event: Event, query: str, limit: int = SEARCH_LIMIT) -> list[Registration]:
+    """Who matches a name, email, phone number or ticket code, by name: at most ``limit`` and one more, which
+    tells the page that there are more than it shows."""
     query = query.replace("\x00", "").strip()
     # One Latin letter or digit matches too much to be useful; one Chinese character is a surname (王, 李).
     if not query or (len(query) < 2 and query.isascii()):
@@ -115,7 +122,7 @@ def search_registrations(*, event: Event, query: str, limit: int = 20) -> list[R
         .annotate(phone_digits=_digits_of("phone"))
         .filter(match | Q(ticket_code=as_ticket_code(query)))
         .select_related("tier")
-        .order_by("name")[:limit]
+        .order_by("name", "pk")[: limit + 1]
     )
 
 

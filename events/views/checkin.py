@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import services
-from ..models import Attendance, Event, RegistrationStatus
+from ..models import Attendance, Event, EventStatus, RegistrationStatus
 
 
 def _event_for_door(request, tour_slug, event_slug) -> Event:
@@ -51,8 +51,16 @@ def checkin_scan(request, tour_slug, event_slug):
 def checkin_search(request, tour_slug, event_slug):
     event = _event_for_door(request, tour_slug, event_slug)
     matches = services.search_registrations(event=event, query=request.GET.get("q", ""))
+    shown = services.SEARCH_LIMIT
+    more = (
+        _("More than %(shown)d match: type more of the name, or the phone number or email.") % {"shown": shown}
+        if len(matches) > shown
+        else ""
+    )
+    door_open = event.status != EventStatus.CANCELLED
     return JsonResponse(
         {
+            "more": more,
             "results": [
                 {
                     "name": r.name,
@@ -61,13 +69,14 @@ def checkin_search(request, tour_slug, event_slug):
                     "code": r.ticket_code,
                     "phone": _masked(r.phone),
                     "status": r.get_status_display(),
-                    "can_check_in": r.status == RegistrationStatus.CONFIRMED
+                    "can_check_in": door_open
+                    and r.status == RegistrationStatus.CONFIRMED
                     and r.tier.attendance == Attendance.IN_PERSON
                     and not r.checked_in_at,
                     "checked_in_at": timezone.localtime(r.checked_in_at).strftime("%H:%M") if r.checked_in_at else "",
                 }
-                for r in matches
-            ]
+                for r in matches[:shown]
+            ],
         }
     )
 

@@ -118,6 +118,12 @@
       }
       return item;
     }));
+    if (data.more) {
+      const more = document.createElement("li");
+      more.className = "more";
+      more.textContent = data.more;
+      matches.append(more);
+    }
   }
 
   // What a typed code looks like once a Chinese input method's full-width letters, spaces and dashes are gone.

@@ -115,6 +115,35 @@ def test_search_offers_a_check_in_only_where_one_can_happen(event, helper):
     assert rows == {"李一": True, "李二": False, "李三": False, "李四": False}
 
 
+def test_search_says_when_more_match_than_it_shows(event, helper):
+    tier = TicketTierFactory(event=event)
+    for n in range(services.SEARCH_LIMIT + 1):
+        services.register_attendee(event=event, tier=tier, details=attendee(f"王{n:02d}", f"w{n}@example.org"))
+    url = reverse("events:checkin_search", args=[event.tour.slug, event.slug])
+    answer = client_of(helper).get(url, {"q": "王"}).json()
+    assert [row["name"] for row in answer["results"]] == [f"王{n:02d}" for n in range(services.SEARCH_LIMIT)]
+    assert answer["more"] == "More than 20 match: type more of the name, or the phone number or email."
+    answer = client_of(helper, "zh-hans").get(url, {"q": "王2"}).json()
+    assert ([row["name"] for row in answer["results"]], answer["more"]) == (["王20"], "")
+    answer = client_of(helper, "zh-hans").get(url, {"q": "王"}).json()
+    assert answer["more"] == "匹配的超过 20 人：请再多输入几个字，或输入手机号、邮箱。"
+
+
+def test_a_ticket_of_a_cancelled_event_is_refused_at_the_door(event, helper):
+    registration = services.register_attendee(event=event, tier=TicketTierFactory(event=event), details=attendee())
+    services.change_event_status(event=event, status=EventStatus.CANCELLED)
+    client = client_of(helper)
+    answer = scan(client, event, registration.ticket_code)
+    assert (answer["ok"], answer["message"]) == (
+        False,
+        "This event has been cancelled: its tickets are no longer valid.",
+    )
+    assert Registration.objects.get(pk=registration.pk).checked_in_at is None
+    assert [row["can_check_in"] for row in search(client, event, "张三")] == [False]
+    page = client.get(reverse("events:checkin", args=[event.tour.slug, event.slug])).content.decode()
+    assert "This event has been cancelled: its tickets are no longer valid." in page
+
+
 def test_the_check_in_page_in_chinese_counts_who_came_not_who_reported_for_duty(event, helper):
     html = client_of(helper, "zh-hans").get(reverse("events:checkin", args=[event.tour.slug, event.slug]))
     text = html.content.decode()
