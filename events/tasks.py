@@ -181,7 +181,10 @@ def send_reminder(registration_id: int) -> bool:
     the day queues it again (no retries of its own, which would pile up behind those runs)."""
     claimed_at = timezone.now()
     due = emails.registrations_due_a_reminder().filter(pk=registration_id).values("pk")
-    if not Registration.objects.filter(pk__in=due).update(reminder_sent_at=claimed_at):
+    # The row's own conditions are repeated outside the subquery: PostgreSQL checks again only those once a
+    # concurrent claim of the same row commits, so that of two workers with the same reminder only one sends it.
+    claim = Registration.objects.filter(pk__in=due, reminder_sent_at__isnull=True, status=RegistrationStatus.CONFIRMED)
+    if not claim.update(reminder_sent_at=claimed_at):
         return False
     registration = Registration.objects.select_related("event__tour", "event__venue", "event__city", "tier").get(
         pk=registration_id

@@ -6,12 +6,14 @@ import threading
 import psycopg
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from events import services
-from events.models import InviteChannel, Registration, RegistrationStatus, ShiftAssignment
+from events import services, tasks
+from events.models import Event, InviteChannel, Registration, RegistrationStatus, ShiftAssignment
 from tests.conftest import need
 from tests.factories import (
     CityTeamMemberFactory,
@@ -218,3 +220,26 @@ def test_an_attendee_saving_their_details_while_the_organizers_promote_does_not_
     attendee_thread.join(timeout=30)
     assert outcome == {"attendee": "saved"}
     assert Registration.objects.values_list("phone", "status").get(pk=waiting.pk) == ("139", "confirmed")
+
+
+@pytest.mark.parametrize("email", ["reminder", "cancellation notice"])
+def test_one_email_leaves_when_many_workers_hold_the_same_task(email):
+    """The schedule ran twice, or overlapped: workers pick up copies of one task at the same instant."""
+    start = (timezone.localtime() + dt.timedelta(days=1)).replace(hour=13, minute=30, second=0, microsecond=0)
+    event = EventFactory(start=start, end=start + dt.timedelta(hours=4))
+    tier = TicketTierFactory(event=event)
+    registrations = [
+        services.register_attendee(event=event, tier=tier, details=attendee(email=f"p{n}@example.org"))
+        for n in range(5)
+    ]
+    if email == "cancellation notice":
+        Event.objects.filter(pk=event.pk).update(status="cancelled")
+    sent = []
+    for registration in registrations:
+        mail.outbox.clear()
+        if email == "reminder":
+            race(lambda i, pk=registration.pk: tasks.send_reminder(pk), 30)
+        else:
+            race(lambda i, pk=registration.pk: tasks.send_registration_email(pk, "event_cancelled"), 30)
+        sent.append(len(mail.outbox))
+    assert sent == [1] * 5
