@@ -210,6 +210,8 @@ CELERY_BEAT_SCHEDULE = {
     "waiting-lists": {"task": "events.tasks.promote_waiting_lists", "schedule": crontab(minute="*/10")},
     # A ticket "being prepared" for an hour never reached a worker: it is asked for again.
     "stuck-tickets": {"task": "events.tasks.request_stuck_tickets", "schedule": crontab(minute="5-59/10")},
+    # A confirmation, waiting-list or promotion email that never reached a worker goes within minutes.
+    "owed-emails": {"task": "events.tasks.send_owed_registration_emails", "schedule": crontab(minute="7-59/10")},
     # A cancellation whose notices could not be queued (the broker was down) is told within minutes of its return.
     "cancellation-notices": {
         "task": "events.tasks.send_owed_cancellation_notices",

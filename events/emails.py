@@ -47,6 +47,31 @@ def send_registration_email(registration: Registration, kind: str) -> None:
     send_mail(subject, body, None, [registration.email])
 
 
+# Which registration statuses each email a registration may be owed still fits (the task checks the same).
+OWED_EMAIL_FITS = {
+    "confirmed": RegistrationStatus.CONFIRMED,
+    "promoted": RegistrationStatus.CONFIRMED,
+    "waitlisted": RegistrationStatus.WAITLISTED,
+}
+# An email owed for longer than this never reached a worker; a queue on a busy day moves faster.
+OWED_AFTER = dt.timedelta(minutes=15)
+
+
+def registrations_owed_an_email(now=None):
+    """Registrations whose confirmation, waiting-list or promotion email has been owed for longer than
+    ``OWED_AFTER`` without reaching a worker (one the mail server refused is its task's to retry), and still fits:
+    the registration's status has not changed since, and its event is neither cancelled nor over."""
+    now = now or timezone.now()
+    fits = Q()
+    for kind, status in OWED_EMAIL_FITS.items():
+        fits |= Q(email_owed=kind, status=status)
+    return (
+        Registration.objects.filter(fits, email_owed_at__lte=now - OWED_AFTER)
+        .exclude(event__status=EventStatus.CANCELLED)
+        .exclude(event__end__lte=now)
+    )
+
+
 def registrations_due_a_reminder(now=None):
     """Confirmed registrations of events that start tomorrow (in Shanghai) and have no reminder yet."""
     now = timezone.localtime(now or timezone.now())

@@ -73,10 +73,8 @@ EMAIL_RETRIES = dict(
 
 # Which registration statuses each email still fits when it is about to leave.
 EMAIL_FITS = {
-    "confirmed": {RegistrationStatus.CONFIRMED},
-    "promoted": {RegistrationStatus.CONFIRMED},
+    **{kind: {status} for kind, status in emails.OWED_EMAIL_FITS.items()},
     "reminder": {RegistrationStatus.CONFIRMED},
-    "waitlisted": {RegistrationStatus.WAITLISTED},
     "event_cancelled": {RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED},
 }
 
@@ -94,8 +92,24 @@ def send_registration_email(registration_id: int, kind: str) -> None:
         return
     if kind == "event_cancelled":
         _send_cancellation_notice(registration)
+    elif kind in emails.OWED_EMAIL_FITS:
+        _send_owed_email(registration, kind)
     else:
         emails.send_registration_email(registration, kind)
+
+
+def _send_owed_email(registration: Registration, kind: str) -> None:
+    """Sent only while owed, claimed by a conditional update before it leaves: a copy queued by the schedule
+    beside the first is not sent twice, and one owed no longer (a "you are waiting" overtaken by a promotion) not
+    at all. Given back if the mail server refuses it, for this task's own retries: without its time, which is
+    for emails that never reached a worker, so that the schedule does not queue copies beside the retries."""
+    if not Registration.objects.filter(pk=registration.pk, email_owed=kind).update(email_owed=""):
+        return
+    try:
+        emails.send_registration_email(registration, kind)
+    except Exception:
+        Registration.objects.filter(pk=registration.pk, email_owed="").update(email_owed=kind, email_owed_at=None)
+        raise
 
 
 def _send_cancellation_notice(registration: Registration) -> None:
@@ -204,6 +218,21 @@ def send_volunteer_email(application_id: int, kind: str) -> None:
     if application is not None and application.status == kind:
         # A decision changed again before the email left is not sent: the later decision's email is.
         emails.send_volunteer_email(application, kind)
+
+
+@shared_task
+def send_owed_registration_emails() -> int:
+    """Confirmations, waiting-list and promotion emails that never reached a worker (the broker was down when the
+    registration or the promotion committed): queued again, once the broker takes them. Returns how many."""
+    queued = 0
+    for registration_id, kind in emails.registrations_owed_an_email().values_list("pk", "email_owed"):
+        try:
+            send_registration_email.delay(registration_id, kind)
+        except Exception:
+            logger.exception("%s email of registration %s not queued; the schedule tries again", kind, registration_id)
+            continue
+        queued += 1
+    return queued
 
 
 @shared_task

@@ -277,6 +277,11 @@ class Registration(models.Model):
         editable=False,
     )
     reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True, editable=False)
+    # The email this registration is owed ("confirmed", "waitlisted", "promoted"): written in the transaction
+    # that owes it, cleared when it leaves, so that one that never reached a worker (the broker was down, the web
+    # process stopped before queuing it) is sent by the schedule.
+    email_owed = models.CharField(_("email owed"), max_length=20, blank=True, default="", editable=False)
+    email_owed_at = models.DateTimeField(_("email owed since"), null=True, blank=True, editable=False)
     # When this person was told that the event is cancelled (claimed just before the email leaves): each is told
     # once, however many times the notices are queued.
     cancellation_notice_at = models.DateTimeField(
@@ -297,7 +302,12 @@ class Registration(models.Model):
                 violation_error_message=_("This email address is already registered for this event."),
             )
         ]
-        indexes = [models.Index(fields=["event", "tier", "status"]), models.Index(fields=["event", "status"])]
+        indexes = [
+            models.Index(fields=["event", "tier", "status"]),
+            models.Index(fields=["event", "status"]),
+            # The schedule's look for emails owed: a handful among many thousands of rows.
+            models.Index(fields=["email_owed_at"], condition=~Q(email_owed=""), name="registration_email_owed"),
+        ]
 
     def __str__(self):
         return f"{self.name} · {self.event}"

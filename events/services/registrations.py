@@ -281,8 +281,10 @@ def _claim(
                 ),
                 ticket_requested_at=now,
             )
-            registration.save()
             kind = "confirmed" if status == RegistrationStatus.CONFIRMED else "waitlisted"
+            if notify:
+                registration.email_owed, registration.email_owed_at = kind, now
+            registration.save()
             _after_commit(registration, kind if notify else None, render=render)
     except IntegrityError:
         # The unique constraint caught a duplicate that raced past the check above.
@@ -331,7 +333,8 @@ def _after_commit(registration: Registration, email_kind: str | None, *, render:
 
 def _queue(registration_id: int, render: bool, email_kind: str) -> None:
     """A failure to queue (a broker outage) never undoes the registration, and does not leave its ticket "being
-    prepared" for ever: it is marked failed, for the organizers' "Render the tickets again"."""
+    prepared" for ever: it is marked failed (the organizers may "Render the tickets again"; the schedule asks for
+    it again within the hour, see ``request_stuck_tickets``), and its email stays owed for the schedule."""
     from ..tasks import prepare_registration
 
     try:
@@ -342,9 +345,12 @@ def _queue(registration_id: int, render: bool, email_kind: str) -> None:
             _not_queued([registration_id], error)
 
 
+NOT_QUEUED = "not queued:"
+
+
 def _not_queued(ids: list[int], error: Exception) -> None:
     Registration.objects.filter(pk__in=ids, ticket_state=TicketState.PENDING).update(
-        ticket_state=TicketState.FAILED, ticket_error=f"not queued: {error}"[:500]
+        ticket_state=TicketState.FAILED, ticket_error=f"{NOT_QUEUED} {error}"[:500]
     )
 
 
@@ -377,10 +383,11 @@ STUCK_AFTER = dt.timedelta(hours=1)
 
 
 def request_stuck_tickets() -> int:
-    """Ask again for the tickets that have been "being prepared" for longer than ``STUCK_AFTER``."""
-    stuck = Registration.objects.filter(ticket_state=TicketState.PENDING).filter(
-        Q(ticket_requested_at__lt=timezone.now() - STUCK_AFTER) | Q(ticket_requested_at__isnull=True)
-    )
+    """Ask again for the tickets that have been "being prepared" for longer than ``STUCK_AFTER``, and for those
+    that could not be queued that long ago (the broker was down)."""
+    stuck = Registration.objects.filter(
+        Q(ticket_state=TicketState.PENDING) | Q(ticket_state=TicketState.FAILED, ticket_error__startswith=NOT_QUEUED)
+    ).filter(Q(ticket_requested_at__lt=timezone.now() - STUCK_AFTER) | Q(ticket_requested_at__isnull=True))
     return request_tickets(registrations=stuck)
 
 
@@ -490,7 +497,17 @@ def promote_waiting_list(*, event: Event, tier: TicketTier | None = None) -> lis
         registration.holds_reserved_seat = bool(registration.invite_code and registration.invite_code.reserves_seats)
         registration.ticket_state = TicketState.PENDING if registration.has_door_ticket else TicketState.NONE
         registration.ticket_requested_at = now
-        registration.save(update_fields=["status", "holds_reserved_seat", "ticket_state", "ticket_requested_at"])
+        registration.email_owed, registration.email_owed_at = "promoted", now
+        registration.save(
+            update_fields=[
+                "status",
+                "holds_reserved_seat",
+                "ticket_state",
+                "ticket_requested_at",
+                "email_owed",
+                "email_owed_at",
+            ]
+        )
         _after_commit(registration, "promoted")
         promoted.append(registration)
     return promoted

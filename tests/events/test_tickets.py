@@ -1,13 +1,15 @@
 """Ticket PDFs, their QR codes, the check-in at the door, and who may download or check in."""
 
+import datetime as dt
 import io
 import subprocess
+from smtplib import SMTPRecipientsRefused
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from citytour.celery import app as celery_app
@@ -24,6 +26,7 @@ from tests.factories import (
     attendee,
     shanghai,
 )
+from tests.support.mail import REFUSED
 
 pytestmark = pytest.mark.django_db
 
@@ -403,9 +406,73 @@ def test_a_cancellation_made_while_the_broker_is_down_is_told_once_it_is_back(
     assert len(mail.outbox) == 2
 
 
+def test_emails_and_tickets_that_could_not_be_queued_go_once_the_broker_is_back(
+    django_capture_on_commit_callbacks, broker_down
+):
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100)
+    tier = TicketTierFactory(event=event, quota=1, name="普通票", name_en="General")
+    first = services.register_attendee(event=event, tier=tier, details=attendee("王芳", "first@example.org"))
+    waiting = services.register_attendee(
+        event=event, tier=tier, details=attendee("Anna", "anna@example.org", language="en"), join_waitlist=True
+    )
+    late = services.register_attendee(
+        event=event, tier=tier, details=attendee("李雷", "late@example.org"), join_waitlist=True
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_registration(registration=first)  # the broker is down: Anna's seat is hers, untold
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.ticket_state, mail.outbox) == ("confirmed", "failed", [])
+    celery_app.conf.task_always_eager = True  # the broker is back
+    assert tasks.send_owed_registration_emails() == 0  # not yet: it may still be on its way
+    assert tasks.request_stuck_tickets() == 0
+    Registration.objects.filter(event=event).update(
+        email_owed_at=timezone.now() - dt.timedelta(minutes=16),
+        ticket_requested_at=timezone.now() - dt.timedelta(hours=2),
+    )
+    # Anna's seat, and Li Lei's place in line; not the confirmation of the registration cancelled since.
+    assert tasks.send_owed_registration_emails() == 2
+    assert sorted((message.to[0], message.subject) for message in mail.outbox) == [
+        ("anna@example.org", f"A seat freed up: you are in for {event.title_en}"),
+        ("late@example.org", f"已加入候补：{event.title}"),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.request_stuck_tickets() == 1
+    waiting.refresh_from_db()
+    assert (waiting.ticket_state, waiting.email_owed) == ("ready", "")
+    tasks.send_registration_email(waiting.pk, "promoted")  # a copy queued beside the first
+    assert tasks.send_owed_registration_emails() == 0
+    assert len(mail.outbox) == 2
+    assert Registration.objects.get(pk=late.pk).email_owed == ""
+
+
+def test_a_refused_owed_email_is_left_to_its_own_retries(settings):
+    settings.EMAIL_BACKEND = "tests.support.mail.RefusingBackend"
+    event = UpcomingEventFactory()
+    refused = services.register_attendee(
+        event=event, tier=TicketTierFactory(event=event), details=attendee(email=REFUSED)
+    )
+    Registration.objects.filter(pk=refused.pk).update(email_owed_at=timezone.now() - dt.timedelta(hours=1))
+    with pytest.raises(SMTPRecipientsRefused):
+        tasks.send_registration_email(refused.pk, "confirmed")
+    refused.refresh_from_db()
+    assert (refused.email_owed, refused.email_owed_at) == ("confirmed", None)
+    assert tasks.send_owed_registration_emails() == 0  # its retries are under way: no copy beside them
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the server accepts again
+    mail.outbox.clear()
+    tasks.send_registration_email(refused.pk, "confirmed")  # a retry
+    assert [message.to for message in mail.outbox] == [[REFUSED]]
+    assert Registration.objects.get(pk=refused.pk).email_owed == ""
+
+
 def test_an_email_that_no_longer_fits_the_events_status_is_not_sent(event):
     registration = Registration.objects.create(
-        event=event, tier=TicketTierFactory(event=event), email="p@example.org", name="王芳", language="en"
+        event=event,
+        tier=TicketTierFactory(event=event),
+        email="p@example.org",
+        name="王芳",
+        language="en",
+        email_owed="confirmed",
     )
     Event.objects.filter(pk=event.pk).update(status="cancelled")
     tasks.send_registration_email(registration.pk, "confirmed")  # queued before the cancellation, run after it
