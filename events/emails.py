@@ -14,7 +14,7 @@ from .models import Attendance, Event, EventStatus, Registration, RegistrationSt
 # Cancelled, draft and finished events send no reminder.
 REMINDED_STATUSES = (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED)
 
-KINDS = ("confirmed", "waitlisted", "promoted", "reminder", "event_cancelled")
+KINDS = ("confirmed", "waitlisted", "promoted", "reminder", "event_cancelled", "livestream")
 
 
 def _render(template: str, language: str, context) -> tuple[str, str]:
@@ -70,6 +70,19 @@ def registrations_owed_an_email(now=None):
         .exclude(event__status=EventStatus.CANCELLED)
         .exclude(event__end__lte=now)
     )
+
+
+def registrations_owed_a_livestream_link(event: Event, now=None):
+    """Confirmed online registrants of an event whose livestream link has just been set or replaced, and whom no
+    reminder will bring it: those already reminded, and everyone once the event is less than a day away (the
+    reminder goes the day before; someone who registered after it, or an event that starts today, gets none)."""
+    today = timezone.localtime(now or timezone.now()).date()
+    registrations = Registration.objects.filter(
+        event=event, status=RegistrationStatus.CONFIRMED, tier__attendance=Attendance.ONLINE
+    )
+    if event.start is not None and timezone.localtime(event.start).date() <= today:
+        return registrations
+    return registrations.exclude(reminder_sent_at=None)
 
 
 def registrations_due_a_reminder(now=None):

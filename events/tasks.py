@@ -76,6 +76,7 @@ EMAIL_FITS = {
     **{kind: {status} for kind, status in emails.OWED_EMAIL_FITS.items()},
     "reminder": {RegistrationStatus.CONFIRMED},
     "event_cancelled": {RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED},
+    "livestream": {RegistrationStatus.CONFIRMED},
 }
 
 
@@ -90,6 +91,8 @@ def send_registration_email(registration_id: int, kind: str) -> None:
         return
     if (kind == "event_cancelled") != (registration.event.status == EventStatus.CANCELLED):
         return
+    if kind == "livestream" and not registration.event.livestream_url:
+        return  # taken down again before the email left
     if kind == "event_cancelled":
         _send_cancellation_notice(registration)
     elif kind in emails.OWED_EMAIL_FITS:
@@ -156,6 +159,25 @@ def send_cancellation_notices(event_id: int) -> int:
         queued += 1
     if not failed:
         owed.update(cancellation_notices_at=timezone.now())
+    return queued
+
+
+@shared_task(ignore_result=True)
+def send_livestream_links(event_id: int, url: str) -> int:
+    """Tell the online registrants a livestream link set or replaced after their reminder (or too close to the
+    start for one): one email each. Nothing when the link has changed again since: that change sends its own.
+    Returns how many were queued."""
+    event = Event.objects.filter(pk=event_id, status__in=emails.REMINDED_STATUSES, livestream_url=url).first()
+    if event is None or (event.end is not None and event.end <= timezone.now()):
+        return 0
+    queued = 0
+    for registration_id in emails.registrations_owed_a_livestream_link(event).values_list("pk", flat=True):
+        try:
+            send_registration_email.delay(registration_id, "livestream")
+        except Exception:
+            logger.exception("livestream link for registration %s not queued", registration_id)
+            continue
+        queued += 1
     return queued
 
 

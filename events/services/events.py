@@ -94,11 +94,30 @@ def save_event(*, event: Event) -> Event:
         event.registrations.exclude(reminder_sent_at=None).update(reminder_sent_at=None)
     if needs_poster:
         request_poster(event=event)
+    if (
+        previous is not None
+        and event.livestream_url
+        and event.livestream_url != previous.livestream_url
+        and event.status in ANNOUNCED_STATUSES
+    ):
+        # Online registrants already reminded (or too close to the start for a reminder) get the new link.
+        event_id, url = event.pk, event.livestream_url
+        transaction.on_commit(lambda: _queue_livestream_links(event_id, url))
     if newly_cancelled:
         # Everyone who planned to come hears of it, in their own language.
         event_id = event.pk
         transaction.on_commit(lambda: _queue_cancellation_notices(event_id))
     return event
+
+
+def _queue_livestream_links(event_id: int, url: str) -> None:
+    from ..tasks import send_livestream_links
+
+    try:
+        send_livestream_links.delay(event_id, url)
+    except Exception:
+        # The link is on "My tickets" and in the reminders still to come; the organizers' save stands.
+        logger.exception("The livestream links of event %s were not queued", event_id)
 
 
 def _queue_cancellation_notices(event_id: int) -> None:
