@@ -1,4 +1,5 @@
 from django import forms
+from django.template.defaultfilters import floatformat
 from django.utils import formats, timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -134,7 +135,7 @@ class AttendeeDetailsForm(forms.Form):
 
 
 def _tier_label(tier: TicketTier, *, waiting_list: bool = True) -> str:
-    price = _("free") if tier.is_free else f"¥{tier.price:g}"
+    price = _("free") if tier.is_free else f"¥{floatformat(tier.price, '-2')}"
     availability = tier_availability(tier, waiting_list=waiting_list)
     return " · ".join(str(part) for part in (tier.display_name, price, availability) if part)
 

@@ -156,6 +156,26 @@ class Venue(models.Model):
     def __str__(self):
         return f"{self.name} ({self.city})"
 
+    def clean(self):
+        super().clean()
+        if self.pk and self.capacity:
+            # An event's own capacity never exceeds its venue's (Event.clean): the venue cannot shrink below it.
+            larger = (
+                self.events.filter(capacity__gt=self.capacity)
+                .exclude(status__in=[EventStatus.FINISHED, EventStatus.CANCELLED])
+                .order_by("-capacity", "start")
+                .first()
+            )
+            if larger is not None:
+                raise ValidationError(
+                    {
+                        "capacity": _(
+                            "%(event)s seats %(seats)s here: lower its capacity first, or choose another venue for it."
+                        )
+                        % {"event": larger.display_title, "seats": larger.capacity}
+                    }
+                )
+
     @property
     def display_name(self) -> str:
         return localized(self, "name")

@@ -119,7 +119,10 @@ def _has_seat(tier: TicketTier, state: ClaimState, code: InviteCode | None) -> s
         return None
     capacity = state.capacity
     if code is not None and code.reserves_seats:
-        # The code's own uses were checked; its seats were set aside within the capacity.
+        # The code's own uses were checked; its seats were set aside within the capacity. Should the capacity have
+        # shrunk below them since (a smaller room), it is still the limit: the seats left go first come.
+        if capacity is not None and state.confirmed_in_person >= capacity:
+            return "capacity"
         return None
     if tier.quota is not None and state.confirmed_in_tier >= tier.quota:
         return "sold_out"
@@ -151,7 +154,9 @@ def register_attendee(
     _check_lengths(details)
     # Looked up before the lock, which only protects its uses (counted under the lock): organizers edit codes
     # without taking it.
-    code = _find_code(invite_code) if invite_code.strip() else None
+    # A pasted invisible character alone is no code.
+    invite_code = invite_code if typed_code(invite_code) else ""
+    code = _find_code(invite_code) if invite_code else None
     claim = dict(
         event=event,
         wanted_tier=code.tier_id if code is not None else getattr(tier, "pk", None),

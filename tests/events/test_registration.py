@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from events import services
 from events.models import (
     Attendance,
+    Event,
     EventStatus,
     InviteChannel,
     InviteCode,
@@ -168,6 +169,30 @@ def test_reserved_seats_stay_outside_the_public_quota():
         services.create_invite_codes(
             event=event, tier=public, channel=InviteChannel.STAFF, count=1, reserves_seats=True
         )
+
+
+def test_reserved_seats_never_take_an_event_past_a_capacity_lowered_since():
+    event = UpcomingEventFactory(capacity=10, venue__capacity=100)
+    public = TicketTierFactory(event=event, quota=10)
+    [code] = services.create_invite_codes(
+        event=event, tier=public, channel=InviteChannel.SPONSOR, count=1, max_uses=5, reserves_seats=True
+    )
+    for _ in range(5):
+        services.register_attendee(event=event, tier=public, details=attendee())
+    Event.objects.filter(pk=event.pk).update(capacity=6)  # a smaller room
+    services.register_attendee(event=event, tier=public, details=attendee(), invite_code=code.code)
+    assert refusal(event=event, tier=public, details=attendee(), invite_code=code.code) == (
+        "capacity",
+        ["The event is full: all 6 seats are taken. You can join the waiting list."],
+    )
+    assert event.registrations.filter(status="confirmed").count() == 6
+
+
+def test_an_invisible_character_alone_is_no_invite_code():
+    event = EventFactory(capacity=10, venue__capacity=100)
+    public = TicketTierFactory(event=event, quota=10)
+    registration = services.register_attendee(event=event, tier=public, details=attendee(), invite_code="\u200b")
+    assert (registration.status, registration.invite_code) == ("confirmed", None)
 
 
 def test_reserving_codes_hold_only_their_unused_in_person_seats_until_they_expire():

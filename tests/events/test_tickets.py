@@ -81,6 +81,19 @@ def test_the_ticket_the_reminder_and_the_event_page_say_when_in_shanghai_time(
     assert f"<dd>{shown}</dd>" in page
 
 
+def test_a_price_reads_the_same_on_the_register_form_and_the_event_page():
+    event = UpcomingEventFactory()
+    TicketTierFactory(event=event, name_en="Early bird", price="199.00", quota=10)
+    TicketTierFactory(event=event, name_en="Workshop", price="99.50", quota=10)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(UserFactory())
+    form = client.get(reverse("events:register", args=[event.tour.slug, event.slug])).content.decode()
+    page = client.get(event.get_absolute_url()).content.decode()
+    for shown in ("¥199", "¥99.50"):
+        assert shown in form and shown in page
+    assert "¥199.00" not in form
+
+
 def test_a_paid_ticket_says_its_price_in_the_email_and_on_my_tickets(django_capture_on_commit_callbacks):
     event = UpcomingEventFactory()
     owner = UserFactory()

@@ -75,6 +75,32 @@ def test_a_larger_venue_seats_those_waiting_for_the_capacity(full_venue):
     assert status(waiting) == RegistrationStatus.CONFIRMED
 
 
+def test_a_venue_cannot_shrink_below_the_capacity_of_an_event_held_there():
+    event = UpcomingEventFactory(capacity=10, venue__capacity=10, title="深圳站", title_en="Shenzhen stop")
+    finished = UpcomingEventFactory(venue=event.venue, capacity=10, status="finished", tour=event.tour)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    venue = event.venue
+    data = {
+        "name": venue.name,
+        "city": venue.city_id,
+        "address": venue.address,
+        "capacity": 3,
+        "photos-TOTAL_FORMS": 0,
+        "photos-INITIAL_FORMS": 0,
+        "events-TOTAL_FORMS": 0,
+        "events-INITIAL_FORMS": 0,
+    }
+    response = admin_client(organizer).post(reverse("admin:events_venue_change", args=[venue.pk]), data)
+    assert response.context["adminform"].form.errors == {
+        "capacity": ["Shenzhen stop seats 10 here: lower its capacity first, or choose another venue for it."]
+    }
+    assert Venue.objects.get(pk=venue.pk).capacity == 10
+    Event.objects.filter(pk=event.pk).update(capacity=3)  # a finished event's capacity is history: it may stay
+    response = admin_client(organizer).post(reverse("admin:events_venue_change", args=[venue.pk]), data)
+    assert response.status_code == 302
+    assert Venue.objects.get(pk=venue.pk).capacity == 3 and finished.capacity == 10
+
+
 def test_a_newcomer_on_another_tier_does_not_take_the_seat_of_someone_waiting_for_the_capacity(full_venue):
     event, a, b, waiting = full_venue
     Venue.objects.filter(pk=event.venue_id).update(capacity=3)  # a seat frees without a promotion
