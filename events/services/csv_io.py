@@ -255,6 +255,22 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
             "phone, company, job_role, tier, and the event's registration questions by their text."
         ) % {"columns": ", ".join(f"“{heading}”" for heading in unread)}
         raise ImportFailed([RowError(lines_above + 1, "", message)])
+    # Two columns for one thing (手机 and 电话, a heading twice): one would silently overwrite the other.
+    headings_of = {}
+    for heading in headings:
+        if column_of[heading]:
+            headings_of.setdefault(column_of[heading], []).append(heading.strip())
+    for twice in (names for names in headings_of.values() if len(names) > 1):
+        message = _("The columns %(columns)s hold the same thing: keep one of them.") % {
+            "columns": ", ".join(f"“{heading}”" for heading in twice)
+        }
+        raise ImportFailed([RowError(lines_above + 1, "", message)])
+    email_heading = headings_of["email"][0]
+    # Read whole before anything is registered: a file too long for one request is refused at once.
+    rows = [(raw, reader.line_num) for raw in reader]
+    if len(rows) > IMPORT_MAX_ROWS:
+        message = _("A file brings in at most %(max)d registrations at a time (this one has %(rows)d rows): split it.")
+        raise ImportFailed([RowError(lines_above + 1, "", message % {"max": IMPORT_MAX_ROWS, "rows": len(rows)})])
     tiers = {tier.name: tier for tier in event.tiers.all()} | {
         tier.name_en: tier for tier in event.tiers.all() if tier.name_en
     }
@@ -263,11 +279,15 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
     cancelled = _spellings(lambda: [RegistrationStatus.CANCELLED.label])
     first_line_of = {}  # each email's first line in the file
     with transaction.atomic():
-        for raw in reader:
+        for raw, line_num in rows:
             # The row's first line in the file: blank lines are skipped, and a quoted cell may span lines.
-            line = lines_above + reader.line_num - sum(len(LINE_BREAK.findall(value or "")) for value in _cells(raw))
+            line = lines_above + line_num - sum(len(LINE_BREAK.findall(value or "")) for value in _cells(raw))
             if None in raw:  # DictReader puts cells beyond the header under the key None
-                errors.append(RowError(line, raw.get("email", ""), _("This row has more cells than the header.")))
+                errors.append(RowError(line, raw.get(email_heading, ""), _("This row has more cells than the header.")))
+                continue
+            if any((value or "").strip() for key, value in raw.items() if key is not None and not key.strip()):
+                message = _("This row has a cell in a column without a heading: give the column one, or empty it.")
+                errors.append(RowError(line, raw.get(email_heading, ""), message))
                 continue
             row = {
                 column_of[key]: _undefused((value or "").replace("\x00", "").strip())
@@ -307,6 +327,10 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 ANSWER_MAX_LENGTH = 1000  # as on the registration form
+# Each row is a registration claimed like any other (under the event's lock, held until the whole file commits):
+# a thousand take some ten seconds, well within a web request, and keep registrations on the site waiting no
+# longer than that.
+IMPORT_MAX_ROWS = 1000
 
 
 def _cells(raw: dict) -> list[str]:

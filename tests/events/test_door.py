@@ -373,6 +373,54 @@ def test_an_export_brought_into_another_event_is_read_with_the_answers_to_its_qu
         ], language
 
 
+@pytest.mark.parametrize(
+    "header, twice",
+    [
+        ("姓名,邮箱,手机,电话", "“手机”, “电话”"),
+        ("name,email,phone,phone", "“phone”, “phone”"),
+        ("name,email,公司,单位", "“公司”, “单位”"),
+    ],
+)
+def test_an_import_refuses_two_columns_for_one_thing(event, header, twice):
+    TicketTierFactory(event=event, quota=10)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    csv_text = f"{header}\n张伟,zhang@example.org,13800000001,\n"
+    response = client_of(organizer).post(import_url(event), {"file": upload(csv_text)}, HTTP_ACCEPT_LANGUAGE="en")
+    assert [(e.line, e.message) for e in response.context["errors"]] == [
+        (1, f"The columns {twice} hold the same thing: keep one of them.")
+    ]
+    assert Registration.objects.count() == 0
+
+
+def test_an_import_reports_cells_it_would_not_read_by_the_rows_email(event):
+    TicketTierFactory(event=event, quota=10)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    csv_text = (
+        "姓名,邮箱,\n张伟,zhang@example.org,VIP 嘉宾，需要接待\n王五,wang@example.org,\n李四,li@example.org,,多余\n"
+    )
+    response = client_of(organizer).post(import_url(event), {"file": upload(csv_text)}, HTTP_ACCEPT_LANGUAGE="en")
+    assert [(e.line, e.email, e.message) for e in response.context["errors"]] == [
+        (
+            2,
+            "zhang@example.org",
+            "This row has a cell in a column without a heading: give the column one, or empty it.",
+        ),
+        (4, "li@example.org", "This row has more cells than the header."),
+    ]
+    assert Registration.objects.count() == 0
+
+
+def test_an_import_too_long_for_one_request_is_refused_before_anyone_is_registered(event):
+    TicketTierFactory(event=event, quota=2000)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    csv_text = "name,email\n" + "".join(f"参会者{n},p{n}@example.org\n" for n in range(1001))
+    response = client_of(organizer).post(import_url(event), {"file": upload(csv_text)}, HTTP_ACCEPT_LANGUAGE="en")
+    assert [(e.line, e.message) for e in response.context["errors"]] == [
+        (1, "A file brings in at most 1000 registrations at a time (this one has 1001 rows): split it.")
+    ]
+    assert Registration.objects.count() == 0
+
+
 def test_an_import_of_a_header_alone_says_there_is_nothing_to_import(event):
     organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
     TicketTierFactory(event=event, quota=10)
