@@ -72,17 +72,12 @@ def registrations_owed_an_email(now=None):
     )
 
 
-def registrations_owed_a_livestream_link(event: Event, now=None):
-    """Confirmed online registrants of an event whose livestream link has just been set or replaced, and whom no
-    reminder will bring it: those already reminded, and everyone once the event is less than a day away (the
-    reminder goes the day before; someone who registered after it, or an event that starts today, gets none)."""
-    today = timezone.localtime(now or timezone.now()).date()
-    registrations = Registration.objects.filter(
+def registrations_owed_a_livestream_link(event: Event):
+    """Everyone registered to watch an event online, when its livestream link has been set or replaced: told at
+    once rather than left to a reminder that may have gone already, or that someone registered too late for."""
+    return Registration.objects.filter(
         event=event, status=RegistrationStatus.CONFIRMED, tier__attendance=Attendance.ONLINE
     )
-    if event.start is not None and timezone.localtime(event.start).date() <= today:
-        return registrations
-    return registrations.exclude(reminder_sent_at=None)
 
 
 def registrations_due_a_reminder(now=None):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from citytour.phones import PhoneField
 
-from .models import Attendance, ReferralChannel, TicketTier, VolunteerRole
+from .models import Attendance, ReferralChannel, TicketTier, VolunteerRole, typed_code
 from .services import AttendeeDetails, VolunteerDetails
 
 
@@ -64,6 +64,10 @@ class RegistrationForm(forms.Form):
         if unasked:
             del self.fields["heard_from"]
         _add_questions(self, event)
+
+    def clean_invite_code(self):
+        code = self.cleaned_data["invite_code"]
+        return code if typed_code(code) else ""  # a pasted invisible character alone is no code
 
     def clean(self):
         cleaned = super().clean()

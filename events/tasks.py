@@ -2,6 +2,8 @@ import logging
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import emails, services
@@ -102,34 +104,43 @@ def send_registration_email(registration_id: int, kind: str) -> None:
 
 
 def _send_owed_email(registration: Registration, kind: str) -> None:
-    """Sent only while owed, claimed by a conditional update before it leaves: a copy queued by the schedule
-    beside the first is not sent twice, and one owed no longer (a "you are waiting" overtaken by a promotion) not
-    at all. Given back if the mail server refuses it, for this task's own retries: without its time, which is
-    for emails that never reached a worker, so that the schedule does not queue copies beside the retries."""
-    if not Registration.objects.filter(pk=registration.pk, email_owed=kind).update(email_owed=""):
-        return
+    """Sent only while owed: a copy queued by the schedule beside the first is not sent twice, and one owed no
+    longer (a "you are waiting" overtaken by a promotion) not at all. A registration from before emails were
+    written down as owed (none owed, no time) gets what its task says, once. If the mail server refuses it, it is
+    this task's own retries' to send: it loses its time, which is for emails that never reached a worker, so that
+    the schedule does not queue copies beside the retries."""
+    owed = Q(email_owed=kind) | Q(email_owed="", email_owed_at__isnull=True)
     try:
-        emails.send_registration_email(registration, kind)
+        sent = _send_once(registration, kind, owed, email_owed="", email_owed_at=timezone.now())
     except Exception:
-        Registration.objects.filter(pk=registration.pk, email_owed="").update(email_owed=kind, email_owed_at=None)
+        Registration.objects.filter(pk=registration.pk, email_owed=kind).update(email_owed_at=None)
         raise
+    if not sent:
+        logger.info("%s email of registration %s no longer owed", kind, registration.pk)
 
 
 def _send_cancellation_notice(registration: Registration) -> None:
-    """Claimed by a conditional update before it leaves, so that a notice queued twice (the fan-out run again
-    after a broker outage or a worker's death) is sent once; given back if the mail server refuses it, for the
-    task's retries."""
-    claimed_at = timezone.now()
-    untold = Registration.objects.filter(pk=registration.pk, cancellation_notice_at__isnull=True)
-    if not untold.update(cancellation_notice_at=claimed_at):
-        return
-    try:
-        emails.send_registration_email(registration, "event_cancelled")
-    except Exception:
-        Registration.objects.filter(pk=registration.pk, cancellation_notice_at=claimed_at).update(
-            cancellation_notice_at=None
-        )
-        raise
+    """Once: a notice queued twice (the fan-out run again after a broker outage or a worker's death) is sent
+    once; one the mail server refuses stays untold, for the task's retries."""
+    _send_once(
+        registration, "event_cancelled", Q(cancellation_notice_at__isnull=True), cancellation_notice_at=timezone.now()
+    )
+
+
+def _send_once(registration: Registration, kind: str, unsent: Q, **sent) -> bool:
+    """Send the email while the registration's row is locked and still ``unsent``, and write ``sent`` in the same
+    transaction. Two workers with copies of one email: the second waits for the first, then finds it sent. A
+    worker that dies while sending, or a mail server that refuses, leaves it unsent (the transaction is undone),
+    for the task's retries, the broker's redelivery or the schedule: at worst one email twice, never none."""
+    with transaction.atomic():
+        # The row's own conditions (not only a subquery's) are checked again by PostgreSQL once a concurrent
+        # holder of the lock commits.
+        locked = Registration.objects.select_for_update(of=("self",)).filter(unsent, pk=registration.pk)
+        if not list(locked.values_list("pk", flat=True)):
+            return False
+        emails.send_registration_email(registration, kind)
+        Registration.objects.filter(pk=registration.pk).update(**sent)
+    return True
 
 
 @shared_task(ignore_result=True)
@@ -164,9 +175,8 @@ def send_cancellation_notices(event_id: int) -> int:
 
 @shared_task(ignore_result=True)
 def send_livestream_links(event_id: int, url: str) -> int:
-    """Tell the online registrants a livestream link set or replaced after their reminder (or too close to the
-    start for one): one email each. Nothing when the link has changed again since: that change sends its own.
-    Returns how many were queued."""
+    """Email the online registrants a livestream link just set or replaced: one email each. Nothing when the link
+    has changed again since: that change sends its own. Returns how many were queued."""
     event = Event.objects.filter(pk=event_id, status__in=emails.REMINDED_STATUSES, livestream_url=url).first()
     if event is None or (event.end is not None and event.end <= timezone.now()):
         return 0
@@ -211,27 +221,24 @@ def send_event_reminders() -> int:
 
 @shared_task(ignore_result=True)
 def send_reminder(registration_id: int) -> bool:
-    """One reminder, once: claimed by a conditional update before it is sent — only while it is still due (the
-    event still tomorrow and announced, the registration still confirmed), so that one queued before the event
-    moved or was cancelled sends nothing — and given back if the mail server refuses it: the next hourly run of
-    the day queues it again (no retries of its own, which would pile up behind those runs)."""
-    claimed_at = timezone.now()
+    """One reminder, once (see ``_send_once``), and only while it is still due (the event still tomorrow and
+    announced, the registration still confirmed), so that one queued before the event moved or was cancelled
+    sends nothing. One the mail server refuses is queued again by the next hourly run of the day (no retries of
+    its own, which would pile up behind those runs)."""
     due = emails.registrations_due_a_reminder().filter(pk=registration_id).values("pk")
-    # The row's own conditions are repeated outside the subquery: PostgreSQL checks again only those once a
-    # concurrent claim of the same row commits, so that of two workers with the same reminder only one sends it.
-    claim = Registration.objects.filter(pk__in=due, reminder_sent_at__isnull=True, status=RegistrationStatus.CONFIRMED)
-    if not claim.update(reminder_sent_at=claimed_at):
-        return False
-    registration = Registration.objects.select_related("event__tour", "event__venue", "event__city", "tier").get(
-        pk=registration_id
+    registration = (
+        Registration.objects.select_related("event__tour", "event__venue", "event__city", "tier")
+        .filter(pk=registration_id)
+        .first()
     )
+    if registration is None:
+        return False
+    unsent = Q(pk__in=due, reminder_sent_at__isnull=True, status=RegistrationStatus.CONFIRMED)
     try:
-        emails.send_registration_email(registration, "reminder")
+        return _send_once(registration, "reminder", unsent, reminder_sent_at=timezone.now())
     except (SMTPException, OSError):
         logger.exception("reminder for registration %s refused; the next run tries again", registration_id)
-        Registration.objects.filter(pk=registration_id, reminder_sent_at=claimed_at).update(reminder_sent_at=None)
         return False
-    return True
 
 
 @shared_task(**EMAIL_RETRIES)
@@ -253,6 +260,8 @@ def send_owed_registration_emails() -> int:
         except Exception:
             logger.exception("%s email of registration %s not queued; the schedule tries again", kind, registration_id)
             continue
+        # Queued now: no other copy while this one waits its turn in the queue.
+        Registration.objects.filter(pk=registration_id, email_owed=kind).update(email_owed_at=timezone.now())
         queued += 1
     return queued
 

@@ -100,7 +100,7 @@ def save_event(*, event: Event) -> Event:
         and event.livestream_url != previous.livestream_url
         and event.status in ANNOUNCED_STATUSES
     ):
-        # Online registrants already reminded (or too close to the start for a reminder) get the new link.
+        # Those watching online get the new link at once (a reminder may have gone, or not be coming).
         event_id, url = event.pk, event.livestream_url
         transaction.on_commit(lambda: _queue_livestream_links(event_id, url))
     if newly_cancelled:

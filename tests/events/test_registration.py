@@ -195,6 +195,19 @@ def test_an_invisible_character_alone_is_no_invite_code():
     assert (registration.status, registration.invite_code) == ("confirmed", None)
 
 
+def test_an_invisible_character_alone_does_not_stand_for_a_tier_on_the_form():
+    event = UpcomingEventFactory(capacity=10, venue__capacity=100)
+    TicketTierFactory(event=event, quota=10, name_en="VIP", price=999)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(UserFactory())
+    response = client.post(
+        reverse("events:register", args=[event.tour.slug, event.slug]),
+        {"invite_code": "\u200b", "name": "张三", "phone": "13800000000", "privacy": "on"},
+    )
+    assert response.context["form"].errors == {"tier": ["Choose a ticket."]}
+    assert Registration.objects.count() == 0
+
+
 def test_reserving_codes_hold_only_their_unused_in_person_seats_until_they_expire():
     event = EventFactory(capacity=5, venue__capacity=100, livestream_url="https://live.example.org/")
     public = TicketTierFactory(event=event, quota=5)

@@ -478,6 +478,44 @@ def test_a_refused_owed_email_is_left_to_its_own_retries(settings):
     assert Registration.objects.get(pk=refused.pk).email_owed == ""
 
 
+@pytest.mark.parametrize("email", ["confirmed", "event_cancelled", "reminder"])
+def test_an_email_whose_worker_died_while_sending_it_is_sent_again_not_lost(settings, email):
+    settings.EMAIL_BACKEND = "tests.support.mail.DyingBackend"
+    start = (timezone.localtime() + dt.timedelta(days=1)).replace(hour=13, minute=30)
+    event = UpcomingEventFactory(start=start, end=start + dt.timedelta(hours=3))
+    registration = services.register_attendee(event=event, tier=TicketTierFactory(event=event), details=attendee())
+    if email == "event_cancelled":
+        Event.objects.filter(pk=event.pk).update(status="cancelled")
+    Registration.objects.filter(pk=registration.pk).update(email_owed_at=timezone.now() - dt.timedelta(minutes=20))
+
+    def send():
+        if email == "reminder":
+            return tasks.send_reminder(registration.pk)
+        return tasks.send_registration_email(registration.pk, email)
+
+    with pytest.raises(SystemExit):
+        send()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # another worker
+    mail.outbox.clear()
+    if email == "confirmed":
+        assert tasks.send_owed_registration_emails() == 1  # still owed: the schedule sends it
+    elif email == "event_cancelled":
+        assert tasks.send_owed_cancellation_notices() == 1
+    else:
+        assert tasks.send_event_reminders() == 1
+    send()  # the broker's redelivery of the first task: sent already
+    assert [message.to for message in mail.outbox] == [[registration.email]]
+
+
+def test_an_email_queued_before_emails_were_written_down_as_owed_is_sent_once(event):
+    registration = Registration.objects.create(
+        event=event, tier=TicketTierFactory(event=event), email="p@example.org", name="王芳", language="en"
+    )  # as the migration leaves a registration: nothing owed, no time
+    tasks.send_registration_email(registration.pk, "confirmed")
+    tasks.send_registration_email(registration.pk, "confirmed")
+    assert [message.to for message in mail.outbox] == [["p@example.org"]]
+
+
 def test_an_email_that_no_longer_fits_the_events_status_is_not_sent(event):
     registration = Registration.objects.create(
         event=event,

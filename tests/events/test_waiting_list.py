@@ -98,7 +98,8 @@ def test_a_venue_cannot_shrink_below_the_capacity_of_an_event_held_there():
     Event.objects.filter(pk=event.pk).update(capacity=3)  # a finished event's capacity is history: it may stay
     response = admin_client(organizer).post(reverse("admin:events_venue_change", args=[venue.pk]), data)
     assert response.status_code == 302
-    assert Venue.objects.get(pk=venue.pk).capacity == 3 and finished.capacity == 10
+    assert Venue.objects.get(pk=venue.pk).capacity == 3
+    assert Event.objects.get(pk=finished.pk).capacity == 10
 
 
 def test_a_newcomer_on_another_tier_does_not_take_the_seat_of_someone_waiting_for_the_capacity(full_venue):

@@ -1,4 +1,4 @@
-"""An email backend that refuses one address, as a mail server does on a bad day, and keeps the rest."""
+"""Email backends for a bad day: one that refuses an address and keeps the rest, one whose worker dies."""
 
 from smtplib import SMTPRecipientsRefused
 
@@ -13,3 +13,10 @@ class RefusingBackend(EmailBackend):
             if REFUSED in message.to:
                 raise SMTPRecipientsRefused({REFUSED: (550, b"mailbox unavailable")})
         return super().send_messages(messages)
+
+
+class DyingBackend(EmailBackend):
+    """The worker stops while the email is being sent (killed, out of memory): nothing after this line runs."""
+
+    def send_messages(self, messages):
+        raise SystemExit(1)
