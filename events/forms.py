@@ -64,6 +64,7 @@ class RegistrationForm(forms.Form):
         if unasked:
             del self.fields["heard_from"]
         _add_questions(self, event)
+        self.fields["privacy"] = self.fields.pop("privacy")  # the consent comes after everything it covers
 
     def clean_invite_code(self):
         code = self.cleaned_data["invite_code"]

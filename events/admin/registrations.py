@@ -277,7 +277,7 @@ class RegistrationAdmin(EventScopedAdmin):
 
     @admin.display(description=_("channel"), ordering="invite_code__channel")
     def channel_name(self, obj):
-        return obj.invite_code.get_channel_display() if obj.invite_code_id else gettext("public")
+        return obj.invite_code.get_channel_display() if obj.invite_code_id else gettext("Public registration")
 
     @admin.action(description=_("Mark as paid"))
     def mark_paid(self, request, queryset):

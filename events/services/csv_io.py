@@ -67,7 +67,7 @@ def export_rows(event: Event) -> Iterator[str]:
                 r.tier.display_name,
                 r.tier.get_attendance_display(),
                 r.get_status_display(),
-                r.invite_code.get_channel_display() if r.invite_code_id else _("public"),
+                r.invite_code.get_channel_display() if r.invite_code_id else _("Public registration"),
                 r.invite_code.code if r.invite_code_id else "",
                 r.heard_from.display_name if r.heard_from_id else "",
                 *[r.answers.get(str(q.id), "") for q in questions],

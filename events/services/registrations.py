@@ -705,7 +705,7 @@ def registration_figures(event: Event) -> dict:
         {
             **row,
             "channel": row["invite_code__channel"] or "public",
-            "label": labels.get(row["invite_code__channel"], _("public")),
+            "label": labels.get(row["invite_code__channel"], _("Public registration")),
         }
         # Seats: who registered for one and who came (online registrants are counted apart, above).
         for row in active.filter(tier__attendance=Attendance.IN_PERSON)

@@ -82,10 +82,12 @@ def event_detail(request, tour_slug, event_slug):
 
 
 def _with_availability(tiers, event) -> list:
+    """The tiers with what a person can still have of each; nothing of sale windows or seats once registration
+    is closed (the page says so)."""
     waiting_list = event.takes_registrations and event.upcoming()
     tiers = list(tiers)
     for tier in tiers:
-        tier.availability = tier_availability(tier, waiting_list=waiting_list)
+        tier.availability = tier_availability(tier, waiting_list=waiting_list) if event.takes_registrations else ""
     return tiers
 
 

@@ -308,7 +308,9 @@ def test_tiers_off_sale_say_so_and_cannot_be_chosen_and_a_closed_event_offers_no
     assert off_sale == sorted([early.pk, later.pk])  # the workshop stays: its waiting list is open
     EventFactory._meta.model.objects.filter(pk=event.pk).update(status=EventStatus.REGISTRATION_CLOSED)
     page = " ".join(client.get(event.get_absolute_url()).content.decode().split())
-    assert "<strong>Workshop</strong> · free · sold out </li>" in page and "waiting list open" not in page
+    # Closed: the page says so, and no tier speaks of seats, a waiting list or a sale still to come.
+    assert "<strong>Workshop</strong> · free </li>" in page and "<strong>Late</strong> · free </li>" in page
+    assert "Registration is closed." in page
 
 
 def test_an_event_with_invite_only_tickets_says_how_to_get_in(event, owner):

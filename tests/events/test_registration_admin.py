@@ -61,7 +61,7 @@ def test_the_csv_export_streams_every_registration_with_answers_channel_and_chec
     assert first[header.index("Diet")] == "素食"
     assert first[header.index("channel")] == "Partner community comps"
     assert first[header.index("checked in at")] != "" and second[header.index("checked in at")] == ""
-    assert second[header.index("channel")] == "public"
+    assert second[header.index("channel")] == "Public registration"
 
 
 def test_another_city_cannot_export(event):

@@ -285,7 +285,7 @@ def test_the_check_in_page_answers_in_json(registration, event):
     assert [row["name"] for row in search["results"]] == ["欧阳娜娜"]
     stats = client.get(reverse("events:checkin_stats", args=[event.tour.slug, event.slug])).json()
     assert (stats["in_person"], stats["checked_in"]) == (1, 1)
-    assert stats["channels"] == [{"channel": "public", "label": "public", "registered": 1, "came": 1}]
+    assert stats["channels"] == [{"channel": "public", "label": "Public registration", "registered": 1, "came": 1}]
 
 
 def test_my_tickets_says_when_the_ticket_is_not_ready(event):

@@ -1,13 +1,25 @@
 """The public pages, in Chinese by default and in English on request."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from events.models import EventStatus
-from tests.factories import CityFactory, EventFactory, TourFactory, VenueFactory, shanghai
+from events.models import Event, EventStatus, RegistrationQuestion
+from tests.factories import (
+    CityFactory,
+    EventFactory,
+    TicketTierFactory,
+    TourFactory,
+    UpcomingEventFactory,
+    UserFactory,
+    VenueFactory,
+    shanghai,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +123,24 @@ def test_the_home_page_query_count_does_not_grow_with_events(django_assert_num_q
 def test_healthz():
     response = Client().get("/healthz")
     assert (response.status_code, response.content) == (200, b"ok")
+
+
+def test_a_closed_or_cancelled_event_offers_no_sale_dates_no_poster_and_says_why_it_takes_no_registrations():
+    event = UpcomingEventFactory(poster="posters/x.png", poster_state="ready")
+    TicketTierFactory(event=event, name_en="Last week", sale_starts=timezone.now() + dt.timedelta(days=3))
+    RegistrationQuestion.objects.create(event=event, text="饮食要求", text_en="Dietary needs")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(UserFactory())
+    page = client.get(event.get_absolute_url()).content.decode()
+    assert "on sale from" in page and "Download the poster" in page
+    fields = list(client.get(reverse("events:register", args=[event.tour.slug, event.slug])).context["form"].fields)
+    assert fields[-2:] == [f"question_{event.questions.get().pk}", "privacy"]  # consent after what it covers
+    for status, says in (
+        ("registration_closed", "Registration for this event is closed."),
+        ("cancelled", "This event has been cancelled."),
+    ):
+        Event.objects.filter(pk=event.pk).update(status=status)
+        page = client.get(event.get_absolute_url()).content.decode()
+        assert "on sale from" not in page and "Download the poster" not in page, status
+        register = client.get(reverse("events:register", args=[event.tour.slug, event.slug])).content.decode()
+        assert says in register
