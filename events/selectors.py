@@ -431,7 +431,7 @@ def tickets_of(user) -> QuerySet:
     verified = EmailAddress.objects.filter(user=user, verified=True).values("email")
     return (
         Registration.objects.filter(Q(user=user) | Q(user__isnull=True, email__in=verified))
-        .select_related("event__tour", "event__city", "event__venue", "tier", "checked_in_by")
+        .select_related("event__tour", "event__city", "event__venue", "tier", "checked_in_by", "invite_code")
         .order_by("-created_at")
     )
 

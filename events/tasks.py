@@ -85,7 +85,9 @@ EMAIL_FITS = {
 @shared_task(**EMAIL_RETRIES, ignore_result=True)
 def send_registration_email(registration_id: int, kind: str) -> None:
     registration = (
-        Registration.objects.select_related("event__tour", "event__venue", "tier").filter(pk=registration_id).first()
+        Registration.objects.select_related("event__tour", "event__venue", "tier", "invite_code")
+        .filter(pk=registration_id)
+        .first()
     )
     # Gone, or changed since (cancelled before its confirmation left, promoted before "you are waiting" did, an
     # event cancelled and announced again before the notice left).

@@ -281,8 +281,12 @@ class RegistrationAdmin(EventScopedAdmin):
 
     @admin.action(description=_("Mark as paid"))
     def mark_paid(self, request, queryset):
-        # Only a confirmed seat of a tier with a price is paid for, once.
-        payable = list(queryset.filter(status=RegistrationStatus.CONFIRMED, tier__price__gt=0, paid_at__isnull=True))
+        # Only a confirmed seat with a price its holder pays (not a sponsor's ticket nor a comp) is paid for, once.
+        payable = [
+            registration
+            for registration in queryset.filter(paid_at__isnull=True).select_related("tier", "invite_code")
+            if registration.owes_payment
+        ]
         for registration in payable:
             services.mark_paid(registration=registration)
         done, skipped = len(payable), queryset.count() - len(payable)

@@ -130,6 +130,15 @@ class InviteChannel(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Tickets someone else has paid for (a sponsor's) or that are given (comps, staff): their holders owe nothing.
+COVERED_CHANNELS = {
+    InviteChannel.SPONSOR: _("paid by a sponsor"),
+    InviteChannel.SPEAKER: _("complimentary"),
+    InviteChannel.PARTNER: _("complimentary"),
+    InviteChannel.STAFF: _("complimentary"),
+}
+
+
 class InviteCode(models.Model):
     """A code for one ticket channel: it unlocks a tier, up to a number of uses, until it expires."""
 
@@ -323,6 +332,24 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status != RegistrationStatus.CANCELLED
+
+    @property
+    def covered_by(self) -> str:
+        """Who pays for a ticket with a price that its holder does not pay ("paid by a sponsor", "complimentary"),
+        or "" (free, or theirs to pay)."""
+        if self.tier.is_free or not self.invite_code_id:
+            return ""
+        return str(COVERED_CHANNELS.get(self.invite_code.channel, ""))
+
+    @property
+    def owes_payment(self) -> bool:
+        """A confirmed seat with a price its holder pays the organizers, not paid yet."""
+        return (
+            self.status == RegistrationStatus.CONFIRMED
+            and not self.tier.is_free
+            and not self.covered_by
+            and self.paid_at is None
+        )
 
     @property
     def has_door_ticket(self) -> bool:

@@ -52,7 +52,7 @@ def _find(value: str) -> Registration | None:
     if not value:
         return None
     return (
-        Registration.objects.select_related("tier", "event__city", "checked_in_by")
+        Registration.objects.select_related("tier", "event__city", "checked_in_by", "invite_code")
         .filter(Q(ticket_secret=value) | Q(ticket_code=as_ticket_code(value)))
         .first()
     )
@@ -94,7 +94,7 @@ def check_in(*, event: Event, value: str, by) -> CheckInResult:
             registration,
         )
     message = _("Welcome, %(name)s!") % {"name": registration.name}
-    if not registration.tier.is_free and not registration.paid_at:
+    if registration.owes_payment:
         message += " " + _("Not paid yet: %(price)s CNY.") % {"price": registration.tier.price}
     return CheckInResult(True, message, registration)
 

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 import subprocess
 from smtplib import SMTPRecipientsRefused
 
@@ -79,6 +80,56 @@ def test_the_ticket_the_reminder_and_the_event_page_say_when_in_shanghai_time(
     assert shown in body.splitlines()
     page = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(event.get_absolute_url()).content.decode()
     assert f"<dd>{shown}</dd>" in page
+
+
+def test_a_sponsors_ticket_or_a_comp_with_a_price_is_not_the_holders_to_pay(django_capture_on_commit_callbacks):
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100)
+    vip = TicketTierFactory(event=event, name_en="VIP", price=199, quota=10, visibility="invite_only")
+    owners, registrations = {}, {}
+    for channel in ("sponsor", "speaker", "other"):
+        [code] = services.create_invite_codes(event=event, tier=vip, channel=channel, count=1)
+        owners[channel] = UserFactory()
+        with django_capture_on_commit_callbacks(execute=True):
+            registrations[channel] = services.register_attendee(
+                event=event,
+                tier=None,
+                user=owners[channel],
+                invite_code=code.code,
+                details=attendee(f"嘉宾{channel}", owners[channel].email, language="en"),
+            )
+    confirmations = {message.to[0]: message.body for message in mail.outbox}
+    assert ["Price: ¥199" in confirmations[owners[c].email] for c in ("sponsor", "speaker", "other")] == [
+        False,
+        False,
+        True,
+    ]
+    shown = {}
+    for channel, owner in owners.items():
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(owner)
+        page = " ".join(client.get(reverse("events:my_tickets")).content.decode().split())
+        shown[channel] = re.search(r"VIP · ¥199 ([a-z ]+)", page)[1].strip()
+    assert shown == {"sponsor": "paid by a sponsor", "speaker": "complimentary", "other": "to pay the organizers"}
+    helper = UserFactory()
+    CheckInStaff.objects.create(event=event, user=helper)
+    door = Client(HTTP_ACCEPT_LANGUAGE="en")
+    door.force_login(helper)
+    url = reverse("events:checkin_scan", args=[event.tour.slug, event.slug])
+    answers = [door.post(url, {"code": registrations[c].ticket_code}).json()["message"] for c in owners]
+    assert answers == [
+        "Welcome, 嘉宾sponsor!",
+        "Welcome, 嘉宾speaker!",
+        "Welcome, 嘉宾other! Not paid yet: 199.00 CNY.",
+    ]
+    organizer = UserFactory(is_staff=True, is_superuser=True)
+    admin = Client(HTTP_ACCEPT_LANGUAGE="en")
+    admin.force_login(organizer)
+    admin.post(
+        reverse("admin:events_registration_changelist"),
+        {"action": "mark_paid", "_selected_action": [r.pk for r in registrations.values()]},
+    )
+    paid = {channel: Registration.objects.get(pk=r.pk).paid_at is not None for channel, r in registrations.items()}
+    assert paid == {"sponsor": False, "speaker": False, "other": True}
 
 
 def test_a_price_reads_the_same_on_the_register_form_and_the_event_page():
