@@ -11,12 +11,15 @@ from .services import AttendeeDetails, VolunteerDetails
 
 
 class TierChoice(forms.RadioSelect):
-    """The tiers as radio buttons; one that is not on sale (not yet, or no longer) cannot be chosen."""
+    """The tiers as radio buttons; one that is not on sale (not yet, or no longer) cannot be chosen, unless an
+    invite code brought it (a code opens its tier outside the sale window)."""
+
+    code_tier_id = None
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
         tier = getattr(value, "instance", None)
-        if tier is not None and not tier.on_sale():
+        if tier is not None and tier.pk != self.code_tier_id and not tier.on_sale():
             option["attrs"]["disabled"] = True
         return option
 
@@ -50,12 +53,16 @@ class RegistrationForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, event, tiers, **kwargs):
+    def __init__(self, *args, event, tiers, code_tier=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
+        self.code_tier = code_tier
         self.fields["tier"].queryset = tiers
+        self.fields["tier"].widget.code_tier_id = getattr(code_tier, "pk", None)
         waiting_list = event.takes_registrations and event.upcoming()
-        self.fields["tier"].label_from_instance = lambda tier: _tier_label(tier, waiting_list=waiting_list)
+        self.fields["tier"].label_from_instance = lambda tier: (
+            _code_tier_label(tier) if tier == code_tier else _tier_label(tier, waiting_list=waiting_list)
+        )
         self.fields["heard_from"].queryset = event.tour.referral_channels.all()
         self.fields["heard_from"].label_from_instance = lambda channel: channel.display_name
         # The tour keeps no list: nothing to choose from. A form sent back comes from a page that asked or did not.
@@ -72,8 +79,19 @@ class RegistrationForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("tier") and not cleaned.get("invite_code"):
+        tier, code_tier = cleaned.get("tier"), self.code_tier
+        if not tier and not cleaned.get("invite_code"):
             self.add_error("tier", _("Choose a ticket."))
+        elif code_tier and cleaned.get("invite_code") and tier != code_tier and (tier or not code_tier.is_free):
+            # The code decides the ticket: one chosen beside it, or a price not chosen knowingly, is asked about.
+            self.add_error(
+                "tier",
+                _(
+                    "Your invite code is for “%(tier)s”: choose that ticket to register with the code, or leave the "
+                    "code empty."
+                )
+                % {"tier": _code_tier_label(code_tier)},
+            )
         return cleaned
 
     def details(self, *, email: str, language: str) -> AttendeeDetails:
@@ -143,6 +161,12 @@ def _tier_label(tier: TicketTier, *, waiting_list: bool = True) -> str:
     price = _("free") if tier.is_free else f"¥{floatformat(tier.price, '-2')}"
     availability = tier_availability(tier, waiting_list=waiting_list)
     return " · ".join(str(part) for part in (tier.display_name, price, availability) if part)
+
+
+def _code_tier_label(tier: TicketTier) -> str:
+    """An invite code's tier: its seats are the code's to give, its sale window does not apply."""
+    price = _("free") if tier.is_free else f"¥{floatformat(tier.price, '-2')}"
+    return " · ".join(str(part) for part in (tier.display_name, price, _("with your invite code")))
 
 
 def tier_availability(tier: TicketTier, *, waiting_list: bool) -> str:

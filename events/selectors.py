@@ -36,6 +36,7 @@ from .models import (
     Venue,
     VolunteerApplication,
     VolunteerStatus,
+    typed_code,
 )
 
 _SCOPE_CACHE_ATTR = "_citytour_organizer_scope"
@@ -399,17 +400,28 @@ def claim_state(
     return (row if row.pk is not None else None), state
 
 
-def public_tiers(event: Event) -> QuerySet:
-    """The tiers anyone may choose, with ``taken`` (confirmed registrations on their public seats) and
-    ``seats_left``: what a registration could still have, within the tier's quota and what the event's capacity
-    has free (less the seats invite codes hold); None for an online tier, which has no seat limit."""
+def tier_of_code(event: Event, raw_code: str) -> TicketTier | None:
+    """The tier an invite code of this event unlocks (whether the code may still be used is the registration's
+    to say), or None."""
+    code = typed_code(raw_code or "")
+    if not code:
+        return None
+    found = InviteCode.objects.filter(event=event, code=code).select_related("tier").first()
+    return found.tier if found else None
+
+
+def public_tiers(event: Event, *, also: TicketTier | None = None) -> QuerySet:
+    """The tiers anyone may choose (and ``also``, the tier of an invite code someone brings), with ``taken``
+    (confirmed registrations on their public seats) and ``seats_left``: what a registration could still have,
+    within the tier's quota and what the event's capacity has free (less the seats invite codes hold); None for
+    an online tier, which has no seat limit."""
     _no_tier, state = claim_state(event, None, timezone.now())
     in_tier = F("quota") - F("taken")
     if state.capacity is not None:
         free = max(state.capacity - state.confirmed_in_person - state.reserved_for_codes, 0)
         in_tier = Least(in_tier, Value(free))  # an in-person tier always has a quota
     return (
-        TicketTier.objects.filter(event=event, visibility=TierVisibility.PUBLIC)
+        TicketTier.objects.filter(Q(visibility=TierVisibility.PUBLIC) | Q(pk=getattr(also, "pk", None)), event=event)
         .annotate(
             taken=Count(
                 "registrations",

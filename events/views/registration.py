@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from .. import services
 from ..forms import AttendeeDetailsForm, RegistrationForm
 from ..models import PUBLIC_STATUSES, Event, EventStatus, Registration, RegistrationStatus, TicketState
-from ..selectors import places_in_line, public_tiers, tickets_of
+from ..selectors import places_in_line, public_tiers, tickets_of, tier_of_code
 
 
 @login_required
@@ -25,16 +26,22 @@ def register(request, tour_slug, event_slug):
     if request.method == "GET" and tickets_of(request.user).filter(event=event).exclude(status="cancelled").exists():
         messages.info(request, _("You are already registered for this event; here is your registration."))
         return redirect("events:my_tickets")
+    # The tier an invite code brought along (a link with ?code=, or the code typed) is among the choices, with
+    # its price: nobody registers for a ticket they have not seen.
+    code_tier = tier_of_code(event, request.POST.get("invite_code", "") or request.GET.get("code", ""))
     # Shown with their seats on the page; a POST needs only the choices, not the counts.
-    tiers = public_tiers(event) if request.method == "GET" else event.tiers.filter(visibility="public")
-    initial = {"name": request.user.get_full_name(), "invite_code": request.GET.get("code", "")}
-    form = RegistrationForm(request.POST or None, event=event, tiers=tiers, initial=initial)
+    if request.method == "GET":
+        tiers = public_tiers(event, also=code_tier)
+    else:
+        tiers = event.tiers.filter(Q(visibility="public") | Q(pk=getattr(code_tier, "pk", None)))
+    initial = {"name": request.user.get_full_name(), "invite_code": request.GET.get("code", ""), "tier": code_tier}
+    form = RegistrationForm(request.POST or None, event=event, tiers=tiers, initial=initial, code_tier=code_tier)
     offer_waitlist = False
     if request.method == "POST" and event.takes_registrations and form.is_valid():
         try:
             registration = services.register_attendee(
                 event=event,
-                tier=form.cleaned_data["tier"] or tiers.first(),
+                tier=form.cleaned_data["tier"],
                 details=form.details(email=request.user.email, language=request.LANGUAGE_CODE),
                 user=request.user,
                 invite_code=form.cleaned_data["invite_code"],
@@ -51,7 +58,7 @@ def register(request, tour_slug, event_slug):
             return redirect("events:my_tickets")
     if request.method == "POST":
         # Shown again: with their seats now, so that a person turned away sees which tiers still have room.
-        form.fields["tier"].queryset = public_tiers(event)
+        form.fields["tier"].queryset = public_tiers(event, also=code_tier)
     return render(
         request,
         "events/register.html",

@@ -208,6 +208,33 @@ def test_an_invisible_character_alone_does_not_stand_for_a_tier_on_the_form():
     assert Registration.objects.count() == 0
 
 
+def test_an_invite_codes_ticket_is_shown_with_its_price_before_anyone_registers_for_it():
+    event = UpcomingEventFactory(capacity=100, venue__capacity=100)
+    standard = TicketTierFactory(event=event, name_en="Standard", quota=10)
+    vip = TicketTierFactory(event=event, name_en="VIP", price=199, quota=10, visibility="invite_only")
+    guests = TicketTierFactory(event=event, name_en="Guests", quota=10, visibility="invite_only")
+    [code] = services.create_invite_codes(event=event, tier=vip, channel="other", count=1, max_uses=5)
+    [guest_code] = services.create_invite_codes(event=event, tier=guests, channel="partner", count=1)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(UserFactory())
+    url = reverse("events:register", args=[event.tour.slug, event.slug])
+    page = " ".join(client.get(url, {"code": code.code}).content.decode().split())
+    assert "VIP · ¥199 · with your invite code" in page
+    assert f'<input type="radio" name="tier" value="{vip.pk}" id="id_tier_1" checked>' in page
+    form = {"invite_code": code.code, "name": "张三", "phone": "13800000000", "privacy": "on"}
+    refused = "Your invite code is for “VIP · ¥199 · with your invite code”: choose that ticket to register with "
+    for chosen in (standard.pk, ""):  # another ticket, or none: the price was not chosen knowingly
+        response = client.post(url, {**form, "tier": chosen})
+        assert response.context["form"].errors["tier"] == [refused + "the code, or leave the code empty."]
+    assert Registration.objects.count() == 0
+    assert client.post(url, {**form, "tier": vip.pk}).status_code == 302
+    assert Registration.objects.get().tier == vip
+    other = Client(HTTP_ACCEPT_LANGUAGE="en")
+    other.force_login(UserFactory())
+    assert other.post(url, {**form, "invite_code": guest_code.code}).status_code == 302  # free: the code is enough
+    assert Registration.objects.filter(tier=guests).count() == 1
+
+
 def test_reserving_codes_hold_only_their_unused_in_person_seats_until_they_expire():
     event = EventFactory(capacity=5, venue__capacity=100, livestream_url="https://live.example.org/")
     public = TicketTierFactory(event=event, quota=5)
