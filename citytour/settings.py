@@ -148,6 +148,8 @@ LOCALE_PATHS = [BASE_DIR / "citytour" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+# English dates and times on the 24-hour clock, as in Chinese (citytour/formats/en).
+FORMAT_MODULE_PATH = ["citytour.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("CITYTOUR_STATIC_ROOT", BASE_DIR / "staticfiles"))

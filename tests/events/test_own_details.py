@@ -302,7 +302,7 @@ def test_tiers_off_sale_say_so_and_cannot_be_chosen_and_a_closed_event_offers_no
     client = client_of(owner)
     page = " ".join(client.get(event.get_absolute_url()).content.decode().split())
     assert "<strong>Early bird</strong> · free · sales have ended" in page
-    assert "<strong>Late</strong> · free · on sale from May 1, 2031, 5:30 p.m." in page
+    assert "<strong>Late</strong> · free · on sale from May 1, 2031, 17:30" in page
     html = client.get(reverse("events:register", args=[event.tour.slug, event.slug])).content.decode()
     off_sale = sorted(int(value) for value in re.findall(r'name="tier" value="(\d+)" id="id_tier_\d" disabled', html))
     assert off_sale == sorted([early.pk, later.pk])  # the workshop stays: its waiting list is open

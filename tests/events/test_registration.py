@@ -90,7 +90,7 @@ def test_outside_the_sale_window(tier):
     tier.save()
     assert refusal(event=tier.event, tier=tier, details=attendee()) == (
         "not_on_sale",
-        ["Sales for “Standard” open later (May 1, 2031, 5:30 p.m.)."],
+        ["Sales for “Standard” open later (May 1, 2031, 17:30)."],
     )
     tier.sale_starts, tier.sale_ends = None, timezone.now() - dt.timedelta(minutes=1)
     tier.save()
@@ -133,7 +133,7 @@ def test_invite_codes_expired_other_event_used_up_and_invite_only_tiers(tier):
     InviteCode.objects.filter(pk=expired.pk).update(expires_at=dt.datetime(2025, 12, 31, 16, 0, tzinfo=dt.UTC))
     assert refusal(event=tier.event, tier=tier, details=attendee(), invite_code=expired.code) == (
         "expired_code",
-        ["This invite code expired (Jan. 1, 2026, midnight)."],
+        ["This invite code expired (Jan. 1, 2026, 00:00)."],
     )
     other_event = EventFactory()
     [foreign] = services.create_invite_codes(
