@@ -19,6 +19,7 @@ from .models import (
     EventStatus,
     ReferralChannel,
     Region,
+    Registration,
     RegistrationQuestion,
     TeamRole,
     TicketTier,
@@ -244,6 +245,21 @@ def _person(n: int) -> tuple[str, str]:
 
 
 @transaction.atomic
+def _dated_as_it_happened(event: Event) -> None:
+    """A past event's demo registrations, dated as they would have been: registered over the three weeks before
+    it, checked in over the forty minutes before its start (not all at the moment the demo was seeded)."""
+    registrations = list(event.registrations.order_by("pk"))
+    weeks = dt.timedelta(days=21)
+    for i, registration in enumerate(registrations):
+        registered = event.start - weeks + (weeks - dt.timedelta(hours=2)) * i / len(registrations)
+        registration.created_at = registration.privacy_accepted_at = registration.ticket_requested_at = registered
+        if registration.checked_in_at:
+            registration.checked_in_at = event.start - dt.timedelta(minutes=40) + dt.timedelta(seconds=i * 37 % 2400)
+    Registration.objects.bulk_update(
+        registrations, ["created_at", "privacy_accepted_at", "ticket_requested_at", "checked_in_at"]
+    )
+
+
 def seed_registrations(tour: Tour, logins: DemoLogins) -> None:
     if ReferralChannel.objects.filter(tour=tour).exists():
         return
@@ -329,6 +345,9 @@ def seed_registrations(tour: Tour, logins: DemoLogins) -> None:
             source="import",
             details=AttendeeDetails(name=name, email=email, privacy_accepted=True),
         )
+
+    for past in (shenzhen, guangzhou):
+        _dated_as_it_happened(past)
 
     attendee_user = demo_user(f"attendee@{DEMO_DOMAIN}", first_name="李雷")
     register_attendee(

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -76,6 +78,10 @@ def test_seed_demo_loads_the_tour_and_running_it_twice_changes_nothing(capsys):
 
     figures = registration_figures(shenzhen)
     assert (figures["in_person"], figures["online"]) == (167, 60)
+    # Dated as they would have been: registered in the weeks before, checked in on the day, before the start.
+    assert not shenzhen.registrations.filter(created_at__gte=shenzhen.start).exists()
+    came = shenzhen.registrations.exclude(checked_in_at=None).values_list("checked_in_at", flat=True)
+    assert all(shenzhen.start - dt.timedelta(hours=1) < moment < shenzhen.start for moment in came)
     assert 100 < figures["checked_in"] < figures["in_person"]
     brought = {c["channel"] for c in figures["per_channel"] if c["registered"]}
     assert brought == {"public", "partner", "sponsor"}
