@@ -2,7 +2,7 @@ import logging
 from smtplib import SMTPException
 
 from celery import shared_task
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -130,19 +130,31 @@ def _send_cancellation_notice(registration: Registration) -> None:
 
 
 def _send_once(registration: Registration, kind: str, unsent: Q, **sent) -> bool:
-    """Send the email while the registration's row is locked and still ``unsent``, and write ``sent`` in the same
-    transaction. Two workers with copies of one email: the second waits for the first, then finds it sent. A
-    worker that dies while sending, or a mail server that refuses, leaves it unsent (the transaction is undone),
-    for the task's retries, the broker's redelivery or the schedule: at worst one email twice, never none."""
+    """Send the email while it is still ``unsent``, and write ``sent`` in the same transaction, holding the
+    registration's email lock: two workers with copies of one email, the second waits for the first, then finds
+    it sent. A worker that dies while sending, or a mail server that refuses, leaves it unsent (the transaction is
+    undone), for the task's retries, the broker's redelivery or the schedule: at worst one email twice, never
+    none. The lock is the emails' own, not the registration's row: a cancellation or a promotion, which hold the
+    event's lock, never wait for a mail server."""
     with transaction.atomic():
-        # The row's own conditions (not only a subquery's) are checked again by PostgreSQL once a concurrent
-        # holder of the lock commits.
-        locked = Registration.objects.select_for_update(of=("self",)).filter(unsent, pk=registration.pk)
-        if not list(locked.values_list("pk", flat=True)):
+        _lock_emails_of(registration.pk)
+        if not Registration.objects.filter(unsent, pk=registration.pk).exists():
             return False
         emails.send_registration_email(registration, kind)
         Registration.objects.filter(pk=registration.pk).update(**sent)
     return True
+
+
+EMAIL_LOCKS = 0x4354  # the advisory locks' first key: "CT", citytour's emails
+
+
+def _lock_emails_of(registration_id: int) -> None:
+    """A PostgreSQL advisory lock on one registration's emails, held until the transaction ends. SQLite (the demo)
+    runs one writer at a time and needs none."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [EMAIL_LOCKS, registration_id % 2**31])
 
 
 @shared_task(ignore_result=True)

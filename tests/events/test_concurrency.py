@@ -24,6 +24,7 @@ from tests.factories import (
     VolunteerFactory,
     attendee,
 )
+from tests.support.mail import StallingBackend
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 THREADS = 50
@@ -243,3 +244,30 @@ def test_one_email_leaves_when_many_workers_hold_the_same_task(email):
             race(lambda i, pk=registration.pk: tasks.send_registration_email(pk, "event_cancelled"), 30)
         sent.append(len(mail.outbox))
     assert sent == [1] * 5
+
+
+def test_a_cancellation_does_not_wait_for_a_mail_server_that_stopped_answering(settings):
+    settings.EMAIL_BACKEND = "tests.support.mail.StallingBackend"
+    StallingBackend.entered.clear()
+    StallingBackend.released.clear()
+    event = UpcomingEventFactory(capacity=10, venue__capacity=10)
+    registration = services.register_attendee(
+        event=event, tier=TicketTierFactory(event=event), details=attendee(), notify=False, render=False
+    )
+    Registration.objects.filter(pk=registration.pk).update(email_owed="confirmed")
+    sending = threading.Thread(
+        target=race, args=(lambda i: tasks.send_registration_email(registration.pk, "confirmed"), 1)
+    )
+    sending.start()
+    try:
+        assert StallingBackend.entered.wait(timeout=10)  # the confirmation is on its way, the server silent
+        cancelling = threading.Thread(
+            target=race, args=(lambda i: services.cancel_registration(registration=registration), 1)
+        )
+        cancelling.start()
+        cancelling.join(timeout=5)
+        assert not cancelling.is_alive()  # done without waiting for the mail server
+        assert Registration.objects.get(pk=registration.pk).status == RegistrationStatus.CANCELLED
+    finally:
+        StallingBackend.released.set()
+        sending.join(timeout=30)

@@ -1,5 +1,6 @@
 """Email backends for a bad day: one that refuses an address and keeps the rest, one whose worker dies."""
 
+import threading
 from smtplib import SMTPRecipientsRefused
 
 from django.core.mail.backends.locmem import EmailBackend
@@ -20,3 +21,15 @@ class DyingBackend(EmailBackend):
 
     def send_messages(self, messages):
         raise SystemExit(1)
+
+
+class StallingBackend(EmailBackend):
+    """A mail server that stops answering: each send waits until the test lets it go."""
+
+    entered = threading.Event()
+    released = threading.Event()
+
+    def send_messages(self, messages):
+        type(self).entered.set()
+        type(self).released.wait(timeout=30)
+        return super().send_messages(messages)
