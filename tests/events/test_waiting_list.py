@@ -54,23 +54,25 @@ def full_venue():
     return event, a, b, waiting
 
 
+def venue_form(venue, capacity: int) -> dict:
+    """The venue's admin page as sent with a new capacity."""
+    return {
+        "name": venue.name,
+        "city": venue.city_id,
+        "address": venue.address,
+        "capacity": capacity,
+        "photos-TOTAL_FORMS": 0,
+        "photos-INITIAL_FORMS": 0,
+        "events-TOTAL_FORMS": 0,
+        "events-INITIAL_FORMS": 0,
+    }
+
+
 def test_a_larger_venue_seats_those_waiting_for_the_capacity(full_venue):
     event, a, b, waiting = full_venue
     organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
     venue = event.venue
-    response = admin_client(organizer).post(
-        reverse("admin:events_venue_change", args=[venue.pk]),
-        {
-            "name": venue.name,
-            "city": venue.city_id,
-            "address": venue.address,
-            "capacity": 3,
-            "photos-TOTAL_FORMS": 0,
-            "photos-INITIAL_FORMS": 0,
-            "events-TOTAL_FORMS": 0,
-            "events-INITIAL_FORMS": 0,
-        },
-    )
+    response = admin_client(organizer).post(reverse("admin:events_venue_change", args=[venue.pk]), venue_form(venue, 3))
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert status(waiting) == RegistrationStatus.CONFIRMED
 
@@ -80,16 +82,7 @@ def test_a_venue_cannot_shrink_below_the_capacity_of_an_event_held_there():
     finished = UpcomingEventFactory(venue=event.venue, capacity=10, status="finished", tour=event.tour)
     organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
     venue = event.venue
-    data = {
-        "name": venue.name,
-        "city": venue.city_id,
-        "address": venue.address,
-        "capacity": 3,
-        "photos-TOTAL_FORMS": 0,
-        "photos-INITIAL_FORMS": 0,
-        "events-TOTAL_FORMS": 0,
-        "events-INITIAL_FORMS": 0,
-    }
+    data = venue_form(venue, 3)
     response = admin_client(organizer).post(reverse("admin:events_venue_change", args=[venue.pk]), data)
     assert response.context["adminform"].form.errors == {
         "capacity": ["Shenzhen stop seats 10 here: lower its capacity first, or choose another venue for it."]
