@@ -244,7 +244,6 @@ def _person(n: int) -> tuple[str, str]:
     return name, f"attendee{n:03d}@demo.citytour.cn"
 
 
-@transaction.atomic
 def _dated_as_it_happened(event: Event) -> None:
     """A past event's demo registrations, dated as they would have been: registered over the three weeks before
     it, checked in over the forty minutes before its start (not all at the moment the demo was seeded)."""
@@ -260,6 +259,7 @@ def _dated_as_it_happened(event: Event) -> None:
     )
 
 
+@transaction.atomic
 def seed_registrations(tour: Tour, logins: DemoLogins) -> None:
     if ReferralChannel.objects.filter(tour=tour).exists():
         return
@@ -346,9 +346,6 @@ def seed_registrations(tour: Tour, logins: DemoLogins) -> None:
             details=AttendeeDetails(name=name, email=email, privacy_accepted=True),
         )
 
-    for past in (shenzhen, guangzhou):
-        _dated_as_it_happened(past)
-
     attendee_user = demo_user(f"attendee@{DEMO_DOMAIN}", first_name="李雷")
     register_attendee(
         event=guangzhou,
@@ -358,3 +355,5 @@ def seed_registrations(tour: Tour, logins: DemoLogins) -> None:
         details=AttendeeDetails(name="李雷", email=attendee_user.email, company="开源社", privacy_accepted=True),
     )
     logins.add("attendee with a ticket and a place on a waiting list (My tickets)", attendee_user.email)
+    for past in (shenzhen, guangzhou):
+        _dated_as_it_happened(past)

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from citytour.phones import PhoneField
 
-from .models import Attendance, ReferralChannel, TicketTier, VolunteerRole, typed_code
+from .models import COVERED_CHANNELS, Attendance, InviteCode, ReferralChannel, TicketTier, VolunteerRole, typed_code
 from .services import AttendeeDetails, VolunteerDetails
 
 
@@ -53,15 +53,15 @@ class RegistrationForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, event, tiers, code_tier=None, **kwargs):
+    def __init__(self, *args, event, tiers, code=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
-        self.code_tier = code_tier
+        self.code = code  # the invite code brought (a link's, or typed), if it is this event's
         self.fields["tier"].queryset = tiers
-        self.fields["tier"].widget.code_tier_id = getattr(code_tier, "pk", None)
+        self.fields["tier"].widget.code_tier_id = code.tier_id if code else None
         waiting_list = event.takes_registrations and event.upcoming()
         self.fields["tier"].label_from_instance = lambda tier: (
-            _code_tier_label(tier) if tier == code_tier else _tier_label(tier, waiting_list=waiting_list)
+            _code_tier_label(code) if code and tier.pk == code.tier_id else _tier_label(tier, waiting_list=waiting_list)
         )
         self.fields["heard_from"].queryset = event.tour.referral_channels.all()
         self.fields["heard_from"].label_from_instance = lambda channel: channel.display_name
@@ -79,10 +79,10 @@ class RegistrationForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        tier, code_tier = cleaned.get("tier"), self.code_tier
+        tier, code = cleaned.get("tier"), self.code
         if not tier and not cleaned.get("invite_code"):
             self.add_error("tier", _("Choose a ticket."))
-        elif code_tier and cleaned.get("invite_code") and tier != code_tier and (tier or not code_tier.is_free):
+        elif code and cleaned.get("invite_code") and tier != code.tier and (tier or _price_to_pay(code)):
             # The code decides the ticket: one chosen beside it, or a price not chosen knowingly, is asked about.
             self.add_error(
                 "tier",
@@ -90,7 +90,7 @@ class RegistrationForm(forms.Form):
                     "Your invite code is for “%(tier)s”: choose that ticket to register with the code, or leave the "
                     "code empty."
                 )
-                % {"tier": _code_tier_label(code_tier)},
+                % {"tier": _code_tier_label(code)},
             )
         return cleaned
 
@@ -163,10 +163,18 @@ def _tier_label(tier: TicketTier, *, waiting_list: bool = True) -> str:
     return " · ".join(str(part) for part in (tier.display_name, price, availability) if part)
 
 
-def _code_tier_label(tier: TicketTier) -> str:
-    """An invite code's tier: its seats are the code's to give, its sale window does not apply."""
+def _price_to_pay(code: InviteCode) -> bool:
+    """Whether the holder of the code pays for its ticket (a sponsor's ticket or a comp costs them nothing)."""
+    return not code.tier.is_free and code.channel not in COVERED_CHANNELS
+
+
+def _code_tier_label(code: InviteCode) -> str:
+    """An invite code's tier: its seats are the code's to give, its sale window does not apply; with who pays
+    for it when its holder does not."""
+    tier = code.tier
     price = _("free") if tier.is_free else f"¥{floatformat(tier.price, '-2')}"
-    return " · ".join(str(part) for part in (tier.display_name, price, _("with your invite code")))
+    covered = "" if tier.is_free else COVERED_CHANNELS.get(code.channel, "")
+    return " · ".join(str(part) for part in (tier.display_name, price, covered, _("with your invite code")) if part)
 
 
 def tier_availability(tier: TicketTier, *, waiting_list: bool) -> str:

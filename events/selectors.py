@@ -400,14 +400,13 @@ def claim_state(
     return (row if row.pk is not None else None), state
 
 
-def tier_of_code(event: Event, raw_code: str) -> TicketTier | None:
-    """The tier an invite code of this event unlocks (whether the code may still be used is the registration's
-    to say), or None."""
+def invite_code_of(event: Event, raw_code: str) -> InviteCode | None:
+    """The invite code of this event someone brings, with its tier (whether it may still be used is the
+    registration's to say), or None."""
     code = typed_code(raw_code or "")
     if not code:
         return None
-    found = InviteCode.objects.filter(event=event, code=code).select_related("tier").first()
-    return found.tier if found else None
+    return InviteCode.objects.filter(event=event, code=code).select_related("tier").first()
 
 
 def public_tiers(event: Event, *, also: TicketTier | None = None) -> QuerySet:

@@ -11,6 +11,7 @@ from .organizing import (
 )
 from .registrations import (
     CODE_ALPHABET,
+    COVERED_CHANNELS,
     Attendance,
     CheckInStaff,
     InviteChannel,
@@ -64,6 +65,7 @@ __all__ = [
     "VolunteerRole",
     "VolunteerStatus",
     "CODE_ALPHABET",
+    "COVERED_CHANNELS",
     "typed_code",
     "Attendance",
     "CheckInStaff",

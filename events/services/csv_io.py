@@ -239,8 +239,16 @@ def _delimiter(header: str) -> str:
     return ","
 
 
+UNHEADED = "\x00"  # what a column without a heading is called while the file is read (a cell cannot hold it)
+
+
 def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list[Registration]:
-    headings = [heading for heading in reader.fieldnames or [] if (heading or "").strip()]
+    # Headings as written, less the spaces around them; each column without one under a name of its own, so that
+    # the cells of two such columns stay apart.
+    reader.fieldnames = [
+        heading.strip() or f"{UNHEADED}{position}" for position, heading in enumerate(reader.fieldnames or [])
+    ]
+    headings = [heading for heading in reader.fieldnames if not heading.startswith(UNHEADED)]
     columns = {_column(heading) for heading in headings}
     if not columns >= REQUIRED_COLUMNS:
         missing = ", ".join(sorted(REQUIRED_COLUMNS - columns))
@@ -285,7 +293,7 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
             if None in raw:  # DictReader puts cells beyond the header under the key None
                 errors.append(RowError(line, raw.get(email_heading, ""), _("This row has more cells than the header.")))
                 continue
-            if any((value or "").strip() for key, value in raw.items() if key is not None and not key.strip()):
+            if any((value or "").strip() for key, value in raw.items() if key is not None and key.startswith(UNHEADED)):
                 message = _("This row has a cell in a column without a heading: give the column one, or empty it.")
                 errors.append(RowError(line, raw.get(email_heading, ""), message))
                 continue

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from .. import services
 from ..forms import AttendeeDetailsForm, RegistrationForm
 from ..models import PUBLIC_STATUSES, Event, EventStatus, Registration, RegistrationStatus, TicketState
-from ..selectors import places_in_line, public_tiers, tickets_of, tier_of_code
+from ..selectors import invite_code_of, places_in_line, public_tiers, tickets_of
 
 
 @login_required
@@ -28,14 +28,15 @@ def register(request, tour_slug, event_slug):
         return redirect("events:my_tickets")
     # The tier an invite code brought along (a link with ?code=, or the code typed) is among the choices, with
     # its price: nobody registers for a ticket they have not seen.
-    code_tier = tier_of_code(event, request.POST.get("invite_code", "") or request.GET.get("code", ""))
+    code = invite_code_of(event, request.POST.get("invite_code", "") or request.GET.get("code", ""))
+    code_tier = code.tier if code else None
     # Shown with their seats on the page; a POST needs only the choices, not the counts.
     if request.method == "GET":
         tiers = public_tiers(event, also=code_tier)
     else:
         tiers = event.tiers.filter(Q(visibility="public") | Q(pk=getattr(code_tier, "pk", None)))
     initial = {"name": request.user.get_full_name(), "invite_code": request.GET.get("code", ""), "tier": code_tier}
-    form = RegistrationForm(request.POST or None, event=event, tiers=tiers, initial=initial, code_tier=code_tier)
+    form = RegistrationForm(request.POST or None, event=event, tiers=tiers, initial=initial, code=code)
     offer_waitlist = False
     if request.method == "POST" and event.takes_registrations and form.is_valid():
         try:

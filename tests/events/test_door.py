@@ -410,6 +410,22 @@ def test_an_import_reports_cells_it_would_not_read_by_the_rows_email(event):
     assert Registration.objects.count() == 0
 
 
+@pytest.mark.parametrize("header", ["姓名,邮箱,,", "name , email ,,"])
+def test_an_import_keeps_the_cells_of_two_columns_without_headings_apart(event, header):
+    TicketTierFactory(event=event, quota=10)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    csv_text = f"{header}\n张伟,zhang@example.org,VIP 嘉宾，需要接待,\n"
+    response = client_of(organizer).post(import_url(event), {"file": upload(csv_text)}, HTTP_ACCEPT_LANGUAGE="en")
+    assert [(e.line, e.email, e.message) for e in response.context["errors"]] == [
+        (
+            2,
+            "zhang@example.org",
+            "This row has a cell in a column without a heading: give the column one, or empty it.",
+        ),
+    ]
+    assert Registration.objects.count() == 0
+
+
 def test_an_import_too_long_for_one_request_is_refused_before_anyone_is_registered(event):
     TicketTierFactory(event=event, quota=2000)
     organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user

@@ -233,6 +233,14 @@ def test_an_invite_codes_ticket_is_shown_with_its_price_before_anyone_registers_
     other.force_login(UserFactory())
     assert other.post(url, {**form, "invite_code": guest_code.code}).status_code == 302  # free: the code is enough
     assert Registration.objects.filter(tier=guests).count() == 1
+    # A sponsor's guest pays nothing for the VIP ticket: told so, and the code is enough.
+    [sponsors] = services.create_invite_codes(event=event, tier=vip, channel="sponsor", count=1)
+    guest = Client(HTTP_ACCEPT_LANGUAGE="en")
+    guest.force_login(UserFactory())
+    page = " ".join(guest.get(url, {"code": sponsors.code}).content.decode().split())
+    assert "VIP · ¥199 · paid by a sponsor · with your invite code" in page
+    assert guest.post(url, {**form, "invite_code": sponsors.code}).status_code == 302
+    assert Registration.objects.filter(tier=vip, invite_code=sponsors).count() == 1
 
 
 def test_reserving_codes_hold_only_their_unused_in_person_seats_until_they_expire():
