@@ -141,7 +141,9 @@ def _send_once(registration: Registration, kind: str, unsent: Q, **sent) -> bool
         if not Registration.objects.filter(unsent, pk=registration.pk).exists():
             return False
         emails.send_registration_email(registration, kind)
-        Registration.objects.filter(pk=registration.pk).update(**sent)
+        # Only if still unsent: a promotion committed while "you are waiting" was on its way leaves its own email
+        # owed.
+        Registration.objects.filter(unsent, pk=registration.pk).update(**sent)
     return True
 
 

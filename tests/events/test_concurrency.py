@@ -248,8 +248,7 @@ def test_one_email_leaves_when_many_workers_hold_the_same_task(email):
 
 def test_a_cancellation_does_not_wait_for_a_mail_server_that_stopped_answering(settings):
     settings.EMAIL_BACKEND = "tests.support.mail.StallingBackend"
-    StallingBackend.entered.clear()
-    StallingBackend.released.clear()
+    StallingBackend.stall()
     event = UpcomingEventFactory(capacity=10, venue__capacity=10)
     registration = services.register_attendee(
         event=event, tier=TicketTierFactory(event=event), details=attendee(), notify=False, render=False
@@ -271,3 +270,28 @@ def test_a_cancellation_does_not_wait_for_a_mail_server_that_stopped_answering(s
     finally:
         StallingBackend.released.set()
         sending.join(timeout=30)
+
+
+def test_a_promotion_committed_while_the_waiting_list_email_is_on_its_way_keeps_its_own_email(settings):
+    settings.EMAIL_BACKEND = "tests.support.mail.StallingBackend"
+    StallingBackend.stall()
+    event = UpcomingEventFactory(capacity=10, venue__capacity=10)
+    waiting = services.register_attendee(
+        event=event, tier=TicketTierFactory(event=event), details=attendee(), notify=False, render=False
+    )
+    Registration.objects.filter(pk=waiting.pk).update(status="waitlisted", email_owed="waitlisted")
+    mail.outbox.clear()
+    sending = threading.Thread(target=race, args=(lambda i: tasks.send_registration_email(waiting.pk, "waitlisted"), 1))
+    sending.start()
+    try:
+        assert StallingBackend.entered.wait(timeout=10)  # "you are waiting" is on its way, the server slow
+        # Meanwhile a seat frees and the promotion commits what it owes the person.
+        Registration.objects.filter(pk=waiting.pk).update(
+            status="confirmed", email_owed="promoted", email_owed_at=timezone.now()
+        )
+    finally:
+        StallingBackend.released.set()
+        sending.join(timeout=30)
+    assert Registration.objects.get(pk=waiting.pk).email_owed == "promoted"
+    tasks.send_registration_email(waiting.pk, "promoted")
+    assert len(mail.outbox) == 2 and Registration.objects.get(pk=waiting.pk).email_owed == ""

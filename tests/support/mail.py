@@ -24,12 +24,21 @@ class DyingBackend(EmailBackend):
 
 
 class StallingBackend(EmailBackend):
-    """A mail server that stops answering: each send waits until the test lets it go."""
+    """A mail server that stops answering: the first send after ``stall()`` waits until the test lets it go."""
 
+    armed = threading.Event()
     entered = threading.Event()
     released = threading.Event()
 
+    @classmethod
+    def stall(cls):
+        cls.entered.clear()
+        cls.released.clear()
+        cls.armed.set()
+
     def send_messages(self, messages):
-        type(self).entered.set()
-        type(self).released.wait(timeout=30)
+        if type(self).armed.is_set():
+            type(self).armed.clear()
+            type(self).entered.set()
+            type(self).released.wait(timeout=30)
         return super().send_messages(messages)
