@@ -246,14 +246,20 @@ def test_one_email_leaves_when_many_workers_hold_the_same_task(email):
     assert sent == [1] * 5
 
 
-def test_a_cancellation_does_not_wait_for_a_mail_server_that_stopped_answering(settings):
+def owing_an_email_to_a_stalling_server(settings, status: str, email: str) -> Registration:
+    """A registration owed ``email``, and a mail server that will stall on the next send."""
     settings.EMAIL_BACKEND = "tests.support.mail.StallingBackend"
     StallingBackend.stall()
     event = UpcomingEventFactory(capacity=10, venue__capacity=10)
     registration = services.register_attendee(
         event=event, tier=TicketTierFactory(event=event), details=attendee(), notify=False, render=False
     )
-    Registration.objects.filter(pk=registration.pk).update(email_owed="confirmed")
+    Registration.objects.filter(pk=registration.pk).update(status=status, email_owed=email)
+    return registration
+
+
+def test_a_cancellation_does_not_wait_for_a_mail_server_that_stopped_answering(settings):
+    registration = owing_an_email_to_a_stalling_server(settings, "confirmed", "confirmed")
     sending = threading.Thread(
         target=race, args=(lambda i: tasks.send_registration_email(registration.pk, "confirmed"), 1)
     )
@@ -273,13 +279,7 @@ def test_a_cancellation_does_not_wait_for_a_mail_server_that_stopped_answering(s
 
 
 def test_a_promotion_committed_while_the_waiting_list_email_is_on_its_way_keeps_its_own_email(settings):
-    settings.EMAIL_BACKEND = "tests.support.mail.StallingBackend"
-    StallingBackend.stall()
-    event = UpcomingEventFactory(capacity=10, venue__capacity=10)
-    waiting = services.register_attendee(
-        event=event, tier=TicketTierFactory(event=event), details=attendee(), notify=False, render=False
-    )
-    Registration.objects.filter(pk=waiting.pk).update(status="waitlisted", email_owed="waitlisted")
+    waiting = owing_an_email_to_a_stalling_server(settings, "waitlisted", "waitlisted")
     mail.outbox.clear()
     sending = threading.Thread(target=race, args=(lambda i: tasks.send_registration_email(waiting.pk, "waitlisted"), 1))
     sending.start()
