@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from citytour.phones import PhoneField
 
-from .models import COVERED_CHANNELS, Attendance, InviteCode, ReferralChannel, TicketTier, VolunteerRole, typed_code
+from .models import Attendance, InviteCode, ReferralChannel, TicketTier, VolunteerRole, typed_code
 from .services import AttendeeDetails, VolunteerDetails
 
 
@@ -82,7 +82,7 @@ class RegistrationForm(forms.Form):
         tier, code = cleaned.get("tier"), self.code
         if not tier and not cleaned.get("invite_code"):
             self.add_error("tier", _("Choose a ticket."))
-        elif code and cleaned.get("invite_code") and tier != code.tier and (tier or _price_to_pay(code)):
+        elif code and cleaned.get("invite_code") and tier != code.tier and (tier or code.holder_pays):
             # The code decides the ticket: one chosen beside it, or a price not chosen knowingly, is asked about.
             self.add_error(
                 "tier",
@@ -157,24 +157,20 @@ class AttendeeDetailsForm(forms.Form):
         )
 
 
+def _price(tier: TicketTier) -> str:
+    return _("free") if tier.is_free else f"¥{floatformat(tier.price, '-2')}"
+
+
 def _tier_label(tier: TicketTier, *, waiting_list: bool = True) -> str:
-    price = _("free") if tier.is_free else f"¥{floatformat(tier.price, '-2')}"
     availability = tier_availability(tier, waiting_list=waiting_list)
-    return " · ".join(str(part) for part in (tier.display_name, price, availability) if part)
-
-
-def _price_to_pay(code: InviteCode) -> bool:
-    """Whether the holder of the code pays for its ticket (a sponsor's ticket or a comp costs them nothing)."""
-    return not code.tier.is_free and code.channel not in COVERED_CHANNELS
+    return " · ".join(str(part) for part in (tier.display_name, _price(tier), availability) if part)
 
 
 def _code_tier_label(code: InviteCode) -> str:
     """An invite code's tier: its seats are the code's to give, its sale window does not apply; with who pays
     for it when its holder does not."""
-    tier = code.tier
-    price = _("free") if tier.is_free else f"¥{floatformat(tier.price, '-2')}"
-    covered = "" if tier.is_free else COVERED_CHANNELS.get(code.channel, "")
-    return " · ".join(str(part) for part in (tier.display_name, price, covered, _("with your invite code")) if part)
+    parts = (code.tier.display_name, _price(code.tier), code.covered_by, _("with your invite code"))
+    return " · ".join(str(part) for part in parts if part)
 
 
 def tier_availability(tier: TicketTier, *, waiting_list: bool) -> str:

@@ -105,6 +105,17 @@ def send_registration_email(registration_id: int, kind: str) -> None:
         emails.send_registration_email(registration, kind)
 
 
+def _queue_email(registration_id: int, kind: str) -> bool:
+    """Queue one email of a fan-out; one that cannot be queued (the broker is down) is logged, for the schedule
+    that asks again, and holds up none of the others."""
+    try:
+        send_registration_email.delay(registration_id, kind)
+    except Exception:
+        logger.exception("%s email of registration %s not queued", kind, registration_id)
+        return False
+    return True
+
+
 def _send_owed_email(registration: Registration, kind: str) -> None:
     """Sent only while owed: a copy queued by the schedule beside the first is not sent twice, and one owed no
     longer (a "you are waiting" overtaken by a promotion) not at all. A registration from before emails were
@@ -175,15 +186,10 @@ def send_cancellation_notices(event_id: int) -> int:
     )
     queued = failed = 0
     for registration_id in untold.values_list("pk", flat=True).iterator():
-        try:
-            send_registration_email.delay(registration_id, "event_cancelled")
-        except Exception:
-            logger.exception(
-                "cancellation notice for registration %s not queued; the schedule tries again", registration_id
-            )
+        if _queue_email(registration_id, "event_cancelled"):
+            queued += 1
+        else:
             failed += 1
-            continue
-        queued += 1
     if not failed:
         owed.update(cancellation_notices_at=timezone.now())
     return queued
@@ -196,15 +202,8 @@ def send_livestream_links(event_id: int, url: str) -> int:
     event = Event.objects.filter(pk=event_id, status__in=emails.REMINDED_STATUSES, livestream_url=url).first()
     if event is None or (event.end is not None and event.end <= timezone.now()):
         return 0
-    queued = 0
-    for registration_id in emails.registrations_owed_a_livestream_link(event).values_list("pk", flat=True):
-        try:
-            send_registration_email.delay(registration_id, "livestream")
-        except Exception:
-            logger.exception("livestream link for registration %s not queued", registration_id)
-            continue
-        queued += 1
-    return queued
+    owed = emails.registrations_owed_a_livestream_link(event).values_list("pk", flat=True)
+    return sum(_queue_email(registration_id, "livestream") for registration_id in owed)
 
 
 @shared_task
@@ -271,14 +270,10 @@ def send_owed_registration_emails() -> int:
     registration or the promotion committed): queued again, once the broker takes them. Returns how many."""
     queued = 0
     for registration_id, kind in emails.registrations_owed_an_email().values_list("pk", "email_owed"):
-        try:
-            send_registration_email.delay(registration_id, kind)
-        except Exception:
-            logger.exception("%s email of registration %s not queued; the schedule tries again", kind, registration_id)
-            continue
-        # Queued now: no other copy while this one waits its turn in the queue.
-        Registration.objects.filter(pk=registration_id, email_owed=kind).update(email_owed_at=timezone.now())
-        queued += 1
+        if _queue_email(registration_id, kind):
+            # Queued now: no other copy while this one waits its turn in the queue.
+            Registration.objects.filter(pk=registration_id, email_owed=kind).update(email_owed_at=timezone.now())
+            queued += 1
     return queued
 
 

@@ -177,6 +177,17 @@ class InviteCode(models.Model):
     def __str__(self):
         return self.code
 
+    @property
+    def covered_by(self) -> str:
+        """Who pays for the code's ticket when it has a price its holder does not pay ("paid by a sponsor",
+        "complimentary"), or "" (free, or the holder's to pay)."""
+        return "" if self.tier.is_free else str(COVERED_CHANNELS.get(self.channel, ""))
+
+    @property
+    def holder_pays(self) -> bool:
+        """Whether the holder pays for the code's ticket (a sponsor's ticket or a comp costs them nothing)."""
+        return not self.tier.is_free and not self.covered_by
+
     def clean(self):
         # Kept as it is looked up: "vip 2024" typed by an organizer is the code VIP2024 attendees type.
         self.code = typed_code(self.code or "")
@@ -337,9 +348,7 @@ class Registration(models.Model):
     def covered_by(self) -> str:
         """Who pays for a ticket with a price that its holder does not pay ("paid by a sponsor", "complimentary"),
         or "" (free, or theirs to pay)."""
-        if self.tier.is_free or not self.invite_code_id:
-            return ""
-        return str(COVERED_CHANNELS.get(self.invite_code.channel, ""))
+        return self.invite_code.covered_by if self.invite_code_id else ""
 
     @property
     def owes_payment(self) -> bool:
