@@ -49,6 +49,13 @@ def parse_args():
         default=1440,
         help="requests to the signed-in floor (default 1440: about three times cheaper than a registration)",
     )
+    parser.add_argument(
+        "--registered",
+        type=int,
+        default=0,
+        help="people registered for the event before the registrations are measured (default 0; a summit's "
+        "rush comes after thousands)",
+    )
     parser.add_argument("--race", type=int, default=50, help="clients racing for the last seats")
     parser.add_argument("--seats", type=int, default=5, help="seats left in the race")
     # The deployment's own server (README, Deploying): four sync workers, which on two cores also served the most
@@ -248,6 +255,33 @@ def setup_data(total_users: int, seats: int):
     return (big, big_tier), (race, race_tier), (warmup, warmup_tier), sessions
 
 
+def already_registered(tier, count: int) -> None:
+    """``count`` people registered for the tier's event, as a list imported or a rush already under way leaves
+    them (the database vacuumed and analysed afterwards, as its autovacuum would)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from events.models import Registration
+
+    now = timezone.now()
+    Registration.objects.bulk_create(
+        (
+            Registration(
+                event_id=tier.event_id,
+                tier=tier,
+                email=f"earlier{i}@example.org",
+                name=f"早到{i}",
+                phone="13800000000",
+                privacy_accepted_at=now,
+            )
+            for i in range(count)
+        ),
+        batch_size=2000,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
 def registration_post(tier, session: str, index: int) -> tuple[str, dict]:
     token = secrets.token_hex(16)  # a CSRF secret of our own: cookie and form field must match
     body = urllib.parse.urlencode(
@@ -318,6 +352,7 @@ def main():
         warm_per_client = 4
         total = args.requests + args.race + args.clients * warm_per_client
         (big, big_tier), (race, race_tier), (warmup, warmup_tier), sessions = setup_data(total, args.seats)
+        already_registered(big_tier, args.registered)
         connections.close_all()
 
         server = subprocess.Popen(
@@ -406,7 +441,7 @@ def main():
         from events.models import Registration
 
         sold = Registration.objects.filter(tier=race_tier, status="confirmed").count()
-        registered_big = Registration.objects.filter(tier=big_tier, status="confirmed").count()
+        registered_big = Registration.objects.filter(tier=big_tier, status="confirmed").count() - args.registered
         connections.close_all()
     finally:
         if server is not None:
@@ -442,7 +477,8 @@ def main():
     )
     print(
         f"registration (POST register): {reg.count} requests, {args.clients} clients, {reg.rps:.0f} req/s, "
-        f"median {reg.median * 1000:.2f} ms, {ok} redirected to the tickets page, {registered_big} rows; "
+        f"median {reg.median * 1000:.2f} ms, {ok} redirected to the tickets page, {registered_big} rows"
+        f"{f' after {args.registered} registered' if args.registered else ''}; "
         f"{cpu_figure(reg.cpu, reg.count)}; {reg.median / signed.median:.1f}× the signed-in floor"
     )
     print(f"race: {args.race} clients for the last {args.seats} seats, {sold} sold")

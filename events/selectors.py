@@ -7,7 +7,7 @@ from operator import or_
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Least
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +31,7 @@ from .models import (
     Slot,
     TaskStatus,
     TicketTier,
+    TierTally,
     TierVisibility,
     Tour,
     Venue,
@@ -316,50 +317,53 @@ class ClaimState:
 # Raw SQL because it runs while the event row is locked, and every registration of the event waits for that lock:
 # built with the ORM, the same statement took about 10 ms of CPU to compile, many times what it takes to run.
 # Each lookup runs on an index (the duplicate check on the unique one, hence the email as stored: trimmed and in
-# lower case); only the seat counts grow with the registrations. Kept portable to SQLite (the demo and the quick
-# tests).
-CLAIM_STATE_SQL = """
+# lower case), and the seats are read from the tiers' tallies (TierTally), so that it takes as long for the
+# thousandth registration as for the first. The statuses are written into the statement rather than passed:
+# PostgreSQL then plans it once per connection (DATABASE_PREPARED_STATEMENTS) with the knowledge that few
+# registrations wait and most are confirmed; as parameters, its one plan had to scan every registration of the
+# event, so it planned the statement anew each time, some 5 ms for 0.3 ms of work. Kept portable to SQLite (the
+# demo and the quick tests).
+_CONFIRMED, _WAITLISTED = RegistrationStatus.CONFIRMED.value, RegistrationStatus.WAITLISTED.value
+_CANCELLED, _IN_PERSON = RegistrationStatus.CANCELLED.value, Attendance.IN_PERSON.value
+CLAIM_STATE_SQL = f"""
 SELECT t.*, e.status AS event_status,
     CASE WHEN e.capacity > 0 THEN e.capacity ELSE v.capacity END AS capacity,
-    (SELECT COUNT(*) FROM events_registration r INNER JOIN events_tickettier rt ON rt.id = r.tier_id
-      WHERE r.event_id = e.id AND r.status = %(confirmed)s AND rt.attendance = %(in_person)s
+    (SELECT COALESCE(SUM(y.confirmed), 0) FROM events_tickettier it
+      INNER JOIN events_tiertally y ON y.tier_id = it.id
+      WHERE it.event_id = e.id AND it.attendance = '{_IN_PERSON}'
     ) AS confirmed_in_person,
-    (SELECT COUNT(*) FROM events_registration r
-      WHERE r.event_id = e.id AND r.tier_id = t.id AND r.status = %(confirmed)s AND NOT r.holds_reserved_seat
-    ) AS confirmed_in_tier,
+    COALESCE((SELECT y.confirmed - y.reserved FROM events_tiertally y WHERE y.tier_id = t.id), 0) AS confirmed_in_tier,
     (SELECT COALESCE(SUM(CASE WHEN c.max_uses > c.used THEN c.max_uses - c.used ELSE 0 END), 0)
        FROM (SELECT ic.max_uses,
                     (SELECT COUNT(*) FROM events_registration r
-                      WHERE r.invite_code_id = ic.id AND r.status IN (%(confirmed)s, %(waitlisted)s)) AS used
+                      WHERE r.invite_code_id = ic.id AND r.status IN ('{_CONFIRMED}', '{_WAITLISTED}')) AS used
                FROM events_invitecode ic INNER JOIN events_tickettier ct ON ct.id = ic.tier_id
-              WHERE ic.event_id = e.id AND ic.reserves_seats AND ct.attendance = %(in_person)s
+              WHERE ic.event_id = e.id AND ic.reserves_seats AND ct.attendance = '{_IN_PERSON}'
                 AND (ic.expires_at IS NULL OR ic.expires_at > %(now)s)) c
     ) AS reserved_for_codes,
     EXISTS (SELECT 1 FROM events_registration r INNER JOIN events_tickettier wt ON wt.id = r.tier_id
-             WHERE r.event_id = e.id AND r.status = %(waitlisted)s
+             WHERE r.event_id = e.id AND r.status = '{_WAITLISTED}'
                AND (wt.id = t.id
                     -- in another in-person tier that has room: they wait for the event's capacity, as this claim
-                    OR (t.attendance = %(in_person)s AND wt.attendance = %(in_person)s
-                        AND (wt.quota IS NULL OR wt.quota > (
-                            SELECT COUNT(*) FROM events_registration q
-                             WHERE q.event_id = e.id AND q.tier_id = wt.id AND q.status = %(confirmed)s
-                               AND NOT q.holds_reserved_seat))))
+                    OR (t.attendance = '{_IN_PERSON}' AND wt.attendance = '{_IN_PERSON}'
+                        AND (wt.quota IS NULL OR wt.quota > COALESCE(
+                            (SELECT y.confirmed - y.reserved FROM events_tiertally y WHERE y.tier_id = wt.id), 0))))
     ) AS someone_waiting,
     (EXISTS (SELECT 1 FROM events_registration r
-              WHERE r.event_id = e.id AND r.email = %(email)s AND r.status <> %(cancelled)s)
+              WHERE r.event_id = e.id AND r.email = %(email)s AND r.status <> '{_CANCELLED}')
      OR EXISTS (SELECT 1 FROM events_registration r
-                 WHERE r.user_id = %(user)s AND r.event_id = e.id AND r.status <> %(cancelled)s)
+                 WHERE r.user_id = %(user)s AND r.event_id = e.id AND r.status <> '{_CANCELLED}')
      -- one person with two addresses, as "My tickets" counts them: an account and its verified addresses
      OR EXISTS (SELECT 1 FROM events_registration r
-                 WHERE r.user_id IS NULL AND r.event_id = e.id AND r.status <> %(cancelled)s
+                 WHERE r.user_id IS NULL AND r.event_id = e.id AND r.status <> '{_CANCELLED}'
                    AND r.email IN (SELECT LOWER(a.email) FROM account_emailaddress a
                                     WHERE a.user_id = %(user)s AND a.verified))
      OR EXISTS (SELECT 1 FROM events_registration r
-                 WHERE r.event_id = e.id AND r.status <> %(cancelled)s
+                 WHERE r.event_id = e.id AND r.status <> '{_CANCELLED}'
                    AND r.user_id IN (SELECT a.user_id FROM account_emailaddress a
                                       WHERE a.email = %(email)s AND a.verified))
     ) AS already_registered,
-    (SELECT COUNT(*) FROM events_registration r WHERE r.invite_code_id = %(code)s AND r.status <> %(cancelled)s
+    (SELECT COUNT(*) FROM events_registration r WHERE r.invite_code_id = %(code)s AND r.status <> '{_CANCELLED}'
     ) AS code_uses
 FROM events_event e
     LEFT JOIN events_venue v ON v.id = e.venue_id
@@ -381,10 +385,6 @@ def claim_state(
         "email": email,
         "user": getattr(user, "pk", None),
         "code": getattr(code, "pk", None),
-        "confirmed": RegistrationStatus.CONFIRMED,
-        "waitlisted": RegistrationStatus.WAITLISTED,
-        "cancelled": RegistrationStatus.CANCELLED,
-        "in_person": Attendance.IN_PERSON,
     }
     [row] = TicketTier.objects.raw(CLAIM_STATE_SQL, params)
     state = ClaimState(
@@ -421,12 +421,7 @@ def public_tiers(event: Event, *, also: TicketTier | None = None) -> QuerySet:
         in_tier = Least(in_tier, Value(free))  # an in-person tier always has a quota
     return (
         TicketTier.objects.filter(Q(visibility=TierVisibility.PUBLIC) | Q(pk=getattr(also, "pk", None)), event=event)
-        .annotate(
-            taken=Count(
-                "registrations",
-                filter=Q(registrations__status=RegistrationStatus.CONFIRMED, registrations__holds_reserved_seat=False),
-            )
-        )
+        .annotate(taken=Coalesce(F("tally__confirmed") - F("tally__reserved"), 0))
         .annotate(
             seats_left=Case(
                 When(attendance=Attendance.ONLINE, then=Value(None)), default=in_tier, output_field=IntegerField()
@@ -466,11 +461,9 @@ def places_in_line(registrations) -> dict[int, int]:
         .select_related("tier")
         .order_by("created_at", "id")
     )
-    seated = dict(
-        Registration.objects.filter(event_id__in=events, status=RegistrationStatus.CONFIRMED, holds_reserved_seat=False)
-        .values_list("tier_id")
-        .annotate(count=Count("id"))
-    )
+    seated = {
+        tally.tier_id: tally.confirmed - tally.reserved for tally in TierTally.objects.filter(tier__event_id__in=events)
+    }
 
     def has_room(tier) -> bool:
         return tier.quota is None or seated.get(tier.pk, 0) < tier.quota

@@ -22,6 +22,7 @@ from .registrations import (
     RegistrationStatus,
     TicketState,
     TicketTier,
+    TierTally,
     TierVisibility,
     typed_code,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "RegistrationStatus",
     "TicketState",
     "TicketTier",
+    "TierTally",
     "TierVisibility",
     "ANNOUNCED_STATUSES",
     "FIRST_YEAR",

@@ -237,6 +237,27 @@ class TicketState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class TierTally(models.Model):
+    """How many confirmed registrations a tier has, kept by the database itself: triggers on the registrations
+    table (migration 0014) count every insert, delete and change of status, tier or reserved seat, whoever makes
+    it (a service, the admin, a bulk update). A claim reads its seats in a row per tier instead of counting the
+    event's registrations under the event's lock, which grew with every registration. Nothing here writes it."""
+
+    tier = models.OneToOneField(
+        TicketTier, on_delete=models.CASCADE, primary_key=True, related_name="tally", verbose_name=_("tier")
+    )
+    confirmed = models.PositiveIntegerField(default=0)
+    # Of those, the seats invite codes reserved outside the tier's quota.
+    reserved = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("seat tally")
+        verbose_name_plural = _("seat tallies")
+
+    def __str__(self):
+        return f"{self.tier_id}: {self.confirmed} ({self.reserved} reserved)"
+
+
 class Registration(models.Model):
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("event"))
     tier = models.ForeignKey(TicketTier, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("tier"))
