@@ -553,6 +553,10 @@ def delete_registrations(*, registrations) -> None:
     registrations = list(registrations)
     events = {r.event_id: r.event for r in registrations}
     with transaction.atomic():
+        # The events first, in one order, as a claim takes them: the delete updates the tiers' tallies, which a
+        # claim holding its event's lock waits for; the other way round, the two would wait for each other.
+        for event_id in sorted(events):
+            _take_lock(events[event_id])
         # Locked, then read: a ticket stored a moment ago (its rendering holds the row while it stores) is seen.
         rows = Registration.objects.select_for_update(of=("self",)).filter(pk__in=[r.pk for r in registrations])
         files = [name for name in rows.values_list("ticket_pdf", flat=True) if name]

@@ -2,13 +2,14 @@
 
 import datetime as dt
 import threading
+import time
 
 import psycopg
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -295,3 +296,55 @@ def test_a_promotion_committed_while_the_waiting_list_email_is_on_its_way_keeps_
     assert Registration.objects.get(pk=waiting.pk).email_owed == "promoted"
     tasks.send_registration_email(waiting.pk, "promoted")
     assert len(mail.outbox) == 2 and Registration.objects.get(pk=waiting.pk).email_owed == ""
+
+
+def waiting_for_a_lock() -> int:
+    """How many connections to the test database wait for a row lock now."""
+    database = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=database["HOST"],
+        port=database["PORT"] or 5432,
+        user=database["USER"],
+        dbname=connection.settings_dict["NAME"],
+        autocommit=True,
+    ) as watcher:
+        return watcher.execute(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = %s AND wait_event_type = 'Lock'",
+            [connection.settings_dict["NAME"]],
+        ).fetchone()[0]
+
+
+def test_a_registration_deleted_in_the_admin_while_another_is_claimed_never_deadlocks():
+    event = UpcomingEventFactory(capacity=20, venue__capacity=100)
+    tier = TicketTierFactory(event=event, quota=10)
+    deleted = services.register_attendee(event=event, tier=tier, details=attendee(), notify=False, render=False)
+    claim_holds_the_event, outcomes = threading.Event(), {}
+
+    def claim(i):
+        # A claim's order: the event's lock, then (once the delete is under way) its row and its tier's tally.
+        with transaction.atomic():
+            Event.objects.select_for_update().get(pk=event.pk)
+            claim_holds_the_event.set()
+            deadline = time.monotonic() + 10
+            while not waiting_for_a_lock() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return Registration.objects.create(event=event, tier=tier, email="claimed@example.org", name="李四")
+
+    def delete(i):
+        assert claim_holds_the_event.wait(timeout=10)
+        with transaction.atomic():  # as the admin's delete view runs it
+            services.delete_registrations(registrations=[deleted])
+        return "deleted"
+
+    threads = [
+        threading.Thread(target=lambda: outcomes.update(claim=race(claim, 1)[0])),
+        threading.Thread(target=lambda: outcomes.update(delete=race(delete, 1)[0])),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert isinstance(outcomes["claim"], Registration), outcomes
+    assert outcomes["delete"] == "deleted", outcomes
+    assert list(Registration.objects.filter(event=event).values_list("email", flat=True)) == ["claimed@example.org"]
+    assert event.tiers.get().tally.confirmed == 1
