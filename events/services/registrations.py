@@ -7,7 +7,7 @@ seat: on PostgreSQL the second waits for the first to commit and then counts aga
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
@@ -262,29 +262,8 @@ def _claim(
                     raise _shortage_error(shortage, tier, state, waiting_list=not by_organizers)
                 status = RegistrationStatus.WAITLISTED
 
-            registration = Registration(
-                event=event,
-                tier=tier,
-                user=user,
-                email=normalize_email(details.email),
-                name=details.name.strip(),
-                company=details.company.strip(),
-                job_role=details.job_role.strip(),
-                phone=details.phone.strip(),
-                heard_from=details.heard_from,
-                answers=details.answers,
-                invite_code=code,
-                status=status,
-                source=source,
-                holds_reserved_seat=bool(code and code.reserves_seats and status == RegistrationStatus.CONFIRMED),
-                privacy_accepted_at=now,
-                language=details.language,
-                ticket_state=(
-                    TicketState.PENDING
-                    if status == RegistrationStatus.CONFIRMED and render and tier.attendance == Attendance.IN_PERSON
-                    else TicketState.NONE
-                ),
-                ticket_requested_at=now,
+            registration = _new_registration(
+                event, tier, details, user=user, code=code, status=status, source=source, now=now, render=render
             )
             kind = "confirmed" if status == RegistrationStatus.CONFIRMED else "waitlisted"
             if notify:
@@ -295,6 +274,141 @@ def _claim(
         # The unique constraint caught a duplicate that raced past the check above.
         raise AlreadyRegistered(_existing(event, details.email, user)) from None
     return registration
+
+
+def _new_registration(event, tier, details, *, user, code, status, source, now, render) -> Registration:
+    return Registration(
+        event=event,
+        tier=tier,
+        user=user,
+        email=normalize_email(details.email),
+        name=details.name.strip(),
+        company=details.company.strip(),
+        job_role=details.job_role.strip(),
+        phone=details.phone.strip(),
+        heard_from=details.heard_from,
+        answers=details.answers,
+        invite_code=code,
+        status=status,
+        source=source,
+        holds_reserved_seat=bool(code and code.reserves_seats and status == RegistrationStatus.CONFIRMED),
+        privacy_accepted_at=now,
+        language=details.language,
+        ticket_state=(
+            TicketState.PENDING
+            if status == RegistrationStatus.CONFIRMED and render and tier.attendance == Attendance.IN_PERSON
+            else TicketState.NONE
+        ),
+        ticket_requested_at=now,
+    )
+
+
+class ListRefused(Exception):
+    """Some people of an organizers' list cannot be registered: ``errors`` maps each one's place in the list to
+    the reason. Nobody of the list was registered."""
+
+    def __init__(self, errors: dict[int, str]):
+        super().__init__(f"{len(errors)} of the list could not be registered")
+        self.errors = errors
+
+
+def register_list(*, event: Event, people: list[tuple[TicketTier, AttendeeDetails]]) -> list[Registration]:
+    """Register an organizers' list (an import: a sponsor's guests, a partner community's members) in one claim:
+    everyone, or — with the reason for each one who cannot come in — no one (``ListRefused``).
+
+    The rules are those of ``register_attendee`` with ``by_organizers``: any tier, outside its sale window, after
+    registration has closed, never past a tier's seats or the event's capacity, nobody put on a waiting list. The
+    event is locked once and its seats read once per tier, however long the list: claimed one by one in one
+    transaction, each claim would read tallies rewritten by every claim before it, and a list of thousands would
+    hold the event's lock, and every registration on the site, for minutes.
+    """
+    errors = {}
+    for index, (_tier, details) in enumerate(people):
+        try:
+            _check_lengths(details)
+        except RegistrationError as error:
+            errors[index] = " ".join(error.messages)
+    with transaction.atomic():
+        _take_lock(event)
+        now = timezone.now()
+        tiers = {tier.pk for tier, _details in people}
+        states = {tier_id: claim_state(event, tier_id, now) for tier_id in tiers}
+        if any(state.someone_waiting for _tier, state in states.values()):
+            # Seats freed without a promotion go to those waiting first, as before any registration.
+            promote_waiting_list(event=event)
+            states = {tier_id: claim_state(event, tier_id, now) for tier_id in tiers}
+        taken = _registered_emails(event, [normalize_email(details.email) for _tier, details in people])
+        registrations = []
+        for index, (wanted, details) in enumerate(people):
+            tier, state = states[wanted.pk]
+            if index in errors:
+                continue
+            if state.event_status not in (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED):
+                errors[index] = _("Registration for this event is closed.")
+                continue
+            if tier is None or tier.event_id != event.id:
+                errors[index] = _("This ticket tier belongs to another event.")
+                continue
+            if normalize_email(details.email) in taken:
+                errors[index] = _("This email is already registered for this event.")
+                continue
+            shortage = _has_seat(tier, state, None)
+            if not shortage and state.someone_waiting and (event.start is None or event.start > now):
+                shortage = "sold_out"  # the people in line go first
+            if shortage:
+                errors[index] = " ".join(_shortage_error(shortage, tier, state, waiting_list=False).messages)
+                continue
+            registrations.append(
+                _new_registration(
+                    event,
+                    tier,
+                    details,
+                    user=None,
+                    code=None,
+                    status=RegistrationStatus.CONFIRMED,
+                    source="import",
+                    now=now,
+                    render=True,
+                )
+            )
+            registrations[-1].email_owed, registrations[-1].email_owed_at = "confirmed", now
+            # The next one of the list counts this seat as taken.
+            in_person = tier.attendance == Attendance.IN_PERSON
+            states[wanted.pk] = (
+                tier,
+                replace(
+                    state,
+                    confirmed_in_tier=state.confirmed_in_tier + 1,
+                    confirmed_in_person=state.confirmed_in_person + in_person,
+                ),
+            )
+            for other, (other_tier, other_state) in states.items():
+                if other != wanted.pk and in_person:
+                    states[other] = (
+                        other_tier,
+                        replace(other_state, confirmed_in_person=other_state.confirmed_in_person + 1),
+                    )
+        if errors:
+            raise ListRefused(errors)
+        Registration.objects.bulk_create(registrations, batch_size=500)
+        for registration in registrations:
+            _after_commit(registration, "confirmed")
+    return registrations
+
+
+def _registered_emails(event: Event, emails: list[str]) -> set[str]:
+    """Which of these emails (trimmed, in lower case) already have an active registration for the event, as the
+    claim counts one person: the email itself, or an account that verified it."""
+    active = Registration.objects.filter(event=event).exclude(status=RegistrationStatus.CANCELLED)
+    taken = set()
+    for start in range(0, len(emails), 1000):
+        chunk = emails[start : start + 1000]
+        taken |= set(active.filter(email__in=chunk).values_list("email", flat=True))
+        owners = EmailAddress.objects.filter(verified=True).annotate(lower=Lower("email")).filter(lower__in=chunk)
+        owner_of = dict(owners.values_list("user_id", "lower"))
+        registered = set(active.filter(user_id__in=list(owner_of)).values_list("user_id", flat=True))
+        taken |= {owner_of[user_id] for user_id in registered}
+    return taken
 
 
 def _shortage_error(shortage: str, tier: TicketTier, state: ClaimState, *, waiting_list: bool) -> RegistrationError:

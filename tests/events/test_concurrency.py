@@ -348,3 +348,42 @@ def test_a_registration_deleted_in_the_admin_while_another_is_claimed_never_dead
     assert outcomes["delete"] == "deleted", outcomes
     assert list(Registration.objects.filter(event=event).values_list("email", flat=True)) == ["claimed@example.org"]
     assert event.tiers.get().tally.confirmed == 1
+
+
+def test_an_imported_list_racing_registrations_on_the_site_never_oversells():
+    tier = TicketTierFactory(event=EventFactory(capacity=200, venue__capacity=200), quota=20)
+    for _ in range(5):
+        services.register_attendee(event=tier.event, tier=tier, details=attendee())
+    listed = [(tier, attendee(f"名单{n}", f"listed{n}@example.org")) for n in range(10)]
+
+    def work(i):
+        if i == 0:
+            return services.register_list(event=tier.event, people=listed)
+        return services.register_attendee(event=tier.event, tier=tier, details=attendee(email=f"racer{i}@example.org"))
+
+    outcomes = race(work, count=21)
+    imported, web = outcomes[0], outcomes[1:]
+    confirmed = Registration.objects.filter(tier=tier, status=RegistrationStatus.CONFIRMED)
+    # 15 seats were left: the whole list came in and five of the site's twenty got the rest, or the site filled
+    # enough of them first that the list was refused whole.
+    assert confirmed.count() == 20
+    if isinstance(imported, services.ListRefused):
+        assert confirmed.filter(source="import").count() == 0
+        assert codes(web) == ["Registration"] * 15 + ["sold_out"] * 5
+    else:
+        assert len(imported) == 10 and confirmed.filter(source="import").count() == 10
+        assert codes(web) == ["Registration"] * 5 + ["sold_out"] * 15
+
+
+def test_an_imported_list_holds_the_event_lock_for_one_read_per_tier_and_its_inserts():
+    event = EventFactory(capacity=2000, venue__capacity=2000)
+    tiers = [TicketTierFactory(event=event, quota=1000) for _ in range(2)]
+    people = [(tiers[n % 2], attendee(f"名单{n}", f"listed{n}@example.org")) for n in range(1200)]
+    with CaptureQueriesContext(connection) as captured:
+        services.register_list(event=event, people=people)
+    statements = [query["sql"].split()[0] for query in captured.captured_queries]
+    locking = next(i for i, query in enumerate(captured.captured_queries) if "FOR UPDATE" in query["sql"])
+    under_lock = statements[locking + 1 : statements.index("COMMIT", locking)]
+    # Two tiers read, the emails already registered (two reads per thousand), three inserts of up to 500.
+    assert under_lock == ["SELECT"] * 2 + ["SELECT"] * 4 + ["INSERT"] * 3
+    assert Registration.objects.filter(status=RegistrationStatus.CONFIRMED).count() == 1200

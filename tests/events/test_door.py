@@ -8,6 +8,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -22,6 +23,8 @@ from events.models import (
     Registration,
     RegistrationQuestion,
     TicketState,
+    TicketTier,
+    TierTally,
     TierVisibility,
 )
 from events.tasks import send_event_reminders, send_reminder
@@ -427,14 +430,65 @@ def test_an_import_keeps_the_cells_of_two_columns_without_headings_apart(event, 
 
 
 def test_an_import_too_long_for_one_request_is_refused_before_anyone_is_registered(event):
-    TicketTierFactory(event=event, quota=2000)
+    TicketTierFactory(event=event, quota=6000)
     organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
-    csv_text = "name,email\n" + "".join(f"参会者{n},p{n}@example.org\n" for n in range(1001))
+    csv_text = "name,email\n" + "".join(f"参会者{n},p{n}@example.org\n" for n in range(5001))
     response = client_of(organizer).post(import_url(event), {"file": upload(csv_text)}, HTTP_ACCEPT_LANGUAGE="en")
     assert [(e.line, e.message) for e in response.context["errors"]] == [
-        (1, "A file brings in at most 1000 registrations at a time (this one has 1001 rows): split it.")
+        (1, "A file brings in at most 5000 registrations at a time (this one has 5001 rows): split it.")
     ]
     assert Registration.objects.count() == 0
+
+
+def test_an_import_of_thousands_registers_everyone_and_counts_each_seat(event):
+    Event.objects.filter(pk=event.pk).update(capacity=2500)
+    tier = TicketTierFactory(event=event, quota=2500)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    csv_text = "name,email\n" + "".join(f"参会者{n},p{n}@example.org\n" for n in range(2500))
+    response = client_of(organizer).post(import_url(event), {"file": upload(csv_text)})
+    assert response.status_code == 302, response.context["errors"][:3]
+    assert Registration.objects.filter(tier=tier, status="confirmed", source="import").count() == 2500
+    assert set(Registration.objects.values_list("email", flat=True)) == {f"p{n}@example.org" for n in range(2500)}
+    assert TierTally.objects.get(tier=tier).confirmed == 2500
+    # The tally the claim reads is the one the import left: the next person finds the tier sold out.
+    with pytest.raises(ValidationError, match="sold out"):
+        services.register_attendee(event=event, tier=tier, details=attendee("迟到", "late@example.org"))
+
+
+def test_an_import_counts_its_own_rows_against_the_tiers_and_the_event_capacity(event):
+    Event.objects.filter(pk=event.pk).update(capacity=3)
+    TicketTierFactory(event=event, name="普通票", name_en="", quota=5)
+    TicketTierFactory(event=event, name="学生票", name_en="", quota=1)
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    csv_text = (
+        "name,email,tier\n赵敏,zhao@example.org,学生票\n周芷若,zhou@example.org,学生票\n"
+        "张无忌,zhang@example.org,普通票\n小昭,xiao@example.org,普通票\n殷离,yin@example.org,普通票\n"
+    )
+    response = client_of(organizer).post(import_url(event), {"file": upload(csv_text)})
+    assert [(e.line, e.email, e.message) for e in response.context["errors"]] == [
+        (3, "zhou@example.org", "“学生票” is sold out."),
+        (6, "yin@example.org", "The event is full: all 3 seats are taken."),
+    ]
+    assert Registration.objects.count() == 0
+    assert TierTally.objects.filter(confirmed__gt=0).count() == 0
+
+
+def test_an_import_lets_those_waiting_have_a_freed_seat_first(event):
+    tier = TicketTierFactory(event=event, name="普通票", name_en="", quota=1)
+    services.register_attendee(event=event, tier=tier, details=attendee("先到", "first@example.org"))
+    waiting = services.register_attendee(
+        event=event, tier=tier, details=attendee("排队", "waiting@example.org"), join_waitlist=True
+    )
+    TicketTier.objects.filter(pk=tier.pk).update(quota=3)  # raised without a promotion
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    response = client_of(organizer).post(import_url(event), {"file": upload("name,email\n赵敏,zhao@example.org\n")})
+    assert response.status_code == 302
+    assert dict(Registration.objects.values_list("email", "status")) == {
+        "first@example.org": "confirmed",
+        "waiting@example.org": "confirmed",
+        "zhao@example.org": "confirmed",
+    }
+    assert Registration.objects.get(pk=waiting.pk).email_owed == "promoted"
 
 
 def test_an_import_of_a_header_alone_says_there_is_nothing_to_import(event):
