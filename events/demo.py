@@ -17,9 +17,11 @@ from .models import (
     CityTeamMember,
     Event,
     EventStatus,
+    ImportState,
     ReferralChannel,
     Region,
     Registration,
+    RegistrationImport,
     RegistrationQuestion,
     TeamRole,
     TicketTier,
@@ -27,7 +29,7 @@ from .models import (
     Tour,
     Venue,
 )
-from .services import AttendeeDetails, check_in, create_invite_codes, register_attendee
+from .services import AttendeeDetails, check_in, create_invite_codes, register_attendee, run_import
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEMO_PASSWORD = "citytour-demo"
@@ -259,6 +261,42 @@ def _dated_as_it_happened(event: Event) -> None:
     )
 
 
+def _files_brought_in(event: Event, organizer) -> None:
+    """The event's import page: the list its registrations came from, and a partner community's list sent back
+    with the rows to fix (imported for real, so its report reads as an organizer would see it)."""
+    week_before = event.start - dt.timedelta(days=7)
+    imported = event.registrations.filter(source="import", invite_code__isnull=True, tier__attendance="in_person")
+    RegistrationImport.objects.create(
+        event=event,
+        file_name="活动行报名导出.csv",
+        state=ImportState.DONE,
+        language="zh-hans",
+        created_by=organizer,
+        imported=imported.count(),
+        started_at=week_before,
+        finished_at=week_before + dt.timedelta(seconds=3),
+    )
+    partner_list = (
+        "姓名,邮箱,手机,公司\n"
+        "周芷若,zhou.zhiruo@partner.example.org,13900000001,开源社\n"
+        "宋青书,song.qingshu@partner,13900000002,开源社\n"
+        "张三丰,zhang.sanfeng@partner.example.org,1390000003,开源社\n"
+        "周芷若,Zhou.Zhiruo@partner.example.org,13900000004,开源社\n"
+    )
+    job = RegistrationImport.objects.create(
+        event=event,
+        file_name="开源社成员名单.csv",
+        data=partner_list.encode(),
+        language="zh-hans",
+        created_by=organizer,
+    )
+    run_import(job_id=job.pk)
+    RegistrationImport.objects.filter(pk=job.pk).update(
+        created_at=week_before + dt.timedelta(days=2), finished_at=week_before + dt.timedelta(days=2, seconds=1)
+    )
+    RegistrationImport.objects.filter(file_name="活动行报名导出.csv", event=event).update(created_at=week_before)
+
+
 @transaction.atomic
 def seed_registrations(tour: Tour, logins: DemoLogins) -> None:
     if ReferralChannel.objects.filter(tour=tour).exists():
@@ -329,6 +367,8 @@ def seed_registrations(tour: Tour, logins: DemoLogins) -> None:
             )
             if tier.attendance == Attendance.IN_PERSON and n % 5:
                 check_in(event=shenzhen, value=registration.ticket_code, by=organizer)
+
+    _files_brought_in(shenzhen, organizer)
 
     early = TicketTier.objects.create(
         event=guangzhou, name="早鸟票", name_en="Early bird", price=49, quota=20, position=0

@@ -51,6 +51,12 @@ def _render_or_record_failure(registration_id: int) -> None:
         Registration.objects.filter(pk=registration_id).update(ticket_state="failed", ticket_error=str(error)[:500])
 
 
+@shared_task(ignore_result=True)
+def import_registration_file(job_id: int) -> None:
+    """A CSV file of registrations the organizers brought; its row (RegistrationImport) says how it went."""
+    services.run_import(job_id=job_id)
+
+
 # No result kept: the registration row says how its ticket went, and without ignore_result every call from a
 # web process subscribes it to a result channel that nobody reads.
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=3, ignore_result=True)

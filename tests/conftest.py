@@ -147,3 +147,29 @@ def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.2):
             return value
         time.sleep(interval)
     pytest.fail(f"gave up after {timeout}s waiting for {predicate}")
+
+
+@pytest.fixture
+def broker_down():
+    """Queuing fails as it does when the broker is down: a real connection to a closed port, tried once."""
+    conf = celery_app.conf
+    names = [
+        "task_always_eager",
+        "broker_url",
+        "task_publish_retry",
+        "broker_connection_max_retries",
+        "broker_transport_options",
+    ]
+    saved = {name: conf[name] for name in names}
+    conf.update(
+        task_always_eager=False,
+        broker_url="redis://127.0.0.1:9/0",
+        task_publish_retry=False,
+        broker_connection_max_retries=0,
+        broker_transport_options={"max_retries": 0},
+    )
+    # Celery makes its connection pools for the broker of their first use: start them afresh, before and after.
+    celery_app._pool = celery_app.amqp._producer_pool = None
+    yield
+    conf.update(saved)
+    celery_app._pool = celery_app.amqp._producer_pool = None

@@ -1,5 +1,7 @@
 """Organizers' screens for registration: tiers, questions, invite codes, registrations, CSV in and out."""
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -118,6 +120,11 @@ class EventRegistrationMixin:
                 "<int:pk>/registrations.csv", self.admin_site.admin_view(self.export_view), name="events_event_export"
             ),
             path("<int:pk>/import/", self.admin_site.admin_view(self.import_view), name="events_event_import"),
+            path(
+                "<int:pk>/import/<int:job>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="events_event_import_job",
+            ),
             *super().get_urls(),
         ]
 
@@ -136,32 +143,42 @@ class EventRegistrationMixin:
     def import_view(self, request, pk):
         event = self._event(request, pk)
         form = ImportForm(request.POST or None, request.FILES or None)
-        errors = []
         if request.method == "POST" and form.is_valid():
-            try:
-                created = services.import_registrations(event=event, data=form.cleaned_data["file"].read())
-            except services.ImportFailed as failure:
-                errors = failure.errors
-                self.message_user(
-                    request, gettext("Nothing was imported: fix the rows below and try again."), messages.ERROR
-                )
-            else:
-                self.message_user(
-                    request,
-                    ngettext("%(count)d registration imported.", "%(count)d registrations imported.", len(created))
-                    % {"count": len(created)},
-                    messages.SUCCESS,
-                )
-                return redirect("admin:events_event_change", event.pk)
+            upload = form.cleaned_data["file"]
+            job = services.queue_import(
+                event=event, file_name=upload.name, data=upload.read(), by=request.user, language=request.LANGUAGE_CODE
+            )
+            return redirect("admin:events_event_import_job", event.pk, job.pk)
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Import registrations"),
             "event": event,
             "form": form,
-            "errors": errors,
+            "imports": event.registration_imports.select_related("created_by")[:10],
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/events/event/import.html", context)
+
+    def import_job_view(self, request, pk, job):
+        event = self._event(request, pk)
+        job = get_object_or_404(event.registration_imports.select_related("created_by"), pk=job)
+        waited = timezone.now() - job.created_at
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import of %(file)s") % {"file": job.file_name},
+            "event": event,
+            "job": job,
+            "errors": [services.RowError(**error) for error in job.errors],
+            # The page follows the import until it ends; a file still waiting after some minutes is said to be.
+            "refresh": not job.finished,
+            "late": not job.finished and waited > IMPORT_LATE,
+            "form": ImportForm(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/events/event/import_job.html", context)
+
+
+IMPORT_LATE = dt.timedelta(minutes=2)
 
 
 class EventScopedAdmin(OrganizerAdmin):

@@ -421,3 +421,51 @@ class CheckInStaff(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class ImportState(models.TextChoices):
+    QUEUED = "queued", _("waiting for its turn")
+    RUNNING = "running", _("importing")
+    DONE = "done", _("imported")
+    FAILED = "failed", _("nothing imported")
+
+
+class RegistrationImport(models.Model):
+    """A CSV file of registrations the organizers brought (a sponsor's guests, a partner community's members),
+    imported in the background: everyone in it, or — with the rows to fix — no one."""
+
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="registration_imports", verbose_name=_("event")
+    )
+    file_name = models.CharField(_("file"), max_length=255)
+    # The file until it is imported; emptied then, so that the people's details stay only in their registrations.
+    data = models.BinaryField(editable=False, default=b"")
+    state = models.CharField(_("state"), max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    # The report is written in the language of the organizer who brought the file.
+    language = models.CharField(max_length=10, default="zh-hans", editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("brought by"),
+    )
+    created_at = models.DateTimeField(_("brought at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    imported = models.PositiveIntegerField(_("registrations imported"), default=0)
+    # [{"line": 3, "email": "…", "message": "…"}, …]: the rows to fix, by the line each begins on.
+    errors = models.JSONField(_("rows to fix"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("registration import")
+        verbose_name_plural = _("registration imports")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (ImportState.DONE, ImportState.FAILED)

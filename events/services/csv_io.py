@@ -1,15 +1,19 @@
-"""Registrations in and out as CSV: a streamed export for spreadsheets, and an all-or-nothing import."""
+"""Registrations in and out as CSV: a streamed export for spreadsheets, and an all-or-nothing import, run in the
+background."""
 
 import csv
+import datetime as dt
 import io
+import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -17,8 +21,10 @@ from django.utils.translation import pgettext
 
 from citytour.phones import normalize_phone
 
-from ..models import Event, Registration, RegistrationStatus
+from ..models import Event, ImportState, Registration, RegistrationImport, RegistrationStatus
 from .registrations import AttendeeDetails, ListRefused, register_list
+
+logger = logging.getLogger(__name__)
 
 
 class _Echo:
@@ -190,6 +196,77 @@ def _export_only_headings() -> tuple:
         _("paid at"),
         _("checked in at"),
         _("checked in by"),
+    )
+
+
+def queue_import(*, event: Event, file_name: str, data: bytes, by, language: str) -> RegistrationImport:
+    """Keep the file and import it in the background; its page follows how it goes."""
+    job = RegistrationImport.objects.create(
+        event=event, file_name=file_name[:255], data=data, created_by=by, language=language
+    )
+    transaction.on_commit(lambda: _queue_import(job.pk))
+    return job
+
+
+def _queue_import(job_id: int) -> None:
+    from ..tasks import import_registration_file
+
+    try:
+        import_registration_file.delay(job_id)
+    except Exception:
+        logger.exception("Could not queue registration import %s", job_id)
+        _fail(
+            job_id,
+            _(
+                "The import could not be started (the background workers cannot be reached): nothing was "
+                "imported. Try again in a few minutes."
+            ),
+        )
+
+
+def run_import(*, job_id: int) -> RegistrationImport | None:
+    """Import a queued file: everyone in it, or no one and the rows to fix. A copy of the same job (a task
+    delivered twice) finds it taken and does nothing; one whose worker died is taken over once that worker's time
+    limit is past (its transaction, and whatever it had imported, died with it)."""
+    now = timezone.now()
+    abandoned = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    taken = (
+        RegistrationImport.objects.filter(pk=job_id)
+        .filter(Q(state=ImportState.QUEUED) | Q(state=ImportState.RUNNING, started_at__lt=abandoned))
+        .update(state=ImportState.RUNNING, started_at=now)
+    )
+    if not taken:
+        return None
+    job = RegistrationImport.objects.select_related("event").get(pk=job_id)
+    with translation.override(job.language):
+        try:
+            created = import_registrations(event=job.event, data=bytes(job.data))
+        except ImportFailed as failure:
+            job.state, job.errors = ImportState.FAILED, [asdict(error) for error in failure.errors]
+        except Exception:
+            # Reported on the import's page rather than retried: the organizer who brought the file decides.
+            logger.exception("Registration import %s stopped", job_id)
+            _fail(
+                job_id,
+                _(
+                    "The import stopped on an unexpected error: nothing was imported. Try again, or tell the "
+                    "site's administrators."
+                ),
+            )
+            return None
+        else:
+            job.state, job.imported = ImportState.DONE, len(created)
+    job.data, job.finished_at = b"", timezone.now()
+    job.save(update_fields=["state", "errors", "imported", "data", "finished_at"])
+    return job
+
+
+def _fail(job_id: int, message: str) -> None:
+    RegistrationImport.objects.filter(pk=job_id).update(
+        state=ImportState.FAILED,
+        errors=[asdict(RowError(0, "", str(message)))],
+        data=b"",
+        finished_at=timezone.now(),
     )
 
 

@@ -404,10 +404,12 @@ def _registered_emails(event: Event, emails: list[str]) -> set[str]:
     for start in range(0, len(emails), 1000):
         chunk = emails[start : start + 1000]
         taken |= set(active.filter(email__in=chunk).values_list("email", flat=True))
-        owners = EmailAddress.objects.filter(verified=True).annotate(lower=Lower("email")).filter(lower__in=chunk)
-        owner_of = dict(owners.values_list("user_id", "lower"))
-        registered = set(active.filter(user_id__in=list(owner_of)).values_list("user_id", flat=True))
-        taken |= {owner_of[user_id] for user_id in registered}
+        # As the claim matches them (CLAIM_STATE_SQL); one account may have verified several of the emails.
+        owners = list(EmailAddress.objects.filter(verified=True, email__in=chunk).values_list("user_id", "email"))
+        registered = set(
+            active.filter(user_id__in={user_id for user_id, _email in owners}).values_list("user_id", flat=True)
+        )
+        taken |= {email for user_id, email in owners if user_id in registered}
     return taken
 
 

@@ -16,6 +16,7 @@ from events import services
 from events.models import Event, InviteCode, Registration, RegistrationQuestion
 from events.tasks import send_event_reminders
 from tests.factories import CityFactory, CityTeamMemberFactory, EventFactory, TicketTierFactory, attendee
+from tests.support.imports import bring_file
 
 pytestmark = pytest.mark.django_db
 
@@ -76,10 +77,8 @@ def upload(content: str) -> SimpleUploadedFile:
 def test_an_import_registers_everyone(event, organizer):
     TicketTierFactory(event=event, name="普通票", quota=10)
     csv_text = "name,email,phone,company\n张伟,zhang@example.org,13800000001,星河\n李娜,li.na@example.org,,\n"
-    response = admin_client(organizer).post(
-        reverse("admin:events_event_import", args=[event.pk]), {"file": upload(csv_text)}
-    )
-    assert response.status_code == 302
+    response = bring_file(admin_client(organizer), event, {"file": upload(csv_text)})
+    assert response.context["job"].state == "done"
     imported = Registration.objects.order_by("name").values_list("name", "email", "source", "status")
     assert list(imported) == [
         ("张伟", "zhang@example.org", "import", "confirmed"),
@@ -93,10 +92,8 @@ def test_an_import_with_a_bad_row_imports_nothing_and_reports_each_row(event, or
         "name,email,tier\n张伟,zhang@example.org,普通票\n,empty@example.org,普通票\n"
         "王五,not-an-email,普通票\n赵六,zhao@example.org,VIP\n钱七,qian@example.org,普通票\n"
     )
-    response = admin_client(organizer).post(
-        reverse("admin:events_event_import", args=[event.pk]), {"file": upload(csv_text)}
-    )
-    assert response.status_code == 200
+    response = bring_file(admin_client(organizer), event, {"file": upload(csv_text)})
+    assert response.context["job"].state == "failed"
     report = [(e.line, e.email, e.message) for e in response.context["errors"]]
     assert report == [
         (3, "empty@example.org", "The name is empty."),
@@ -109,25 +106,20 @@ def test_an_import_with_a_bad_row_imports_nothing_and_reports_each_row(event, or
 
 def test_an_import_without_the_required_columns(event, organizer):
     TicketTierFactory(event=event)
-    response = admin_client(organizer).post(
-        reverse("admin:events_event_import", args=[event.pk]), {"file": upload("姓名,手机\n张伟,13800000001\n")}
-    )
+    response = bring_file(admin_client(organizer), event, {"file": upload("姓名,手机\n张伟,13800000001\n")})
     assert [(e.line, e.message) for e in response.context["errors"]] == [(1, "Missing columns: email.")]
 
 
 def test_an_import_reads_old_mac_line_ends_and_reports_what_is_not_csv(event, organizer):
     TicketTierFactory(event=event, quota=10)
-    url = reverse("admin:events_event_import", args=[event.pk])
     client = admin_client(organizer)
-    assert (
-        client.post(url, {"file": upload("name,email\r张伟,zhang@example.org\r李娜,li@example.org\r")}).status_code
-        == 302
-    )
+    response = bring_file(client, event, {"file": upload("name,email\r张伟,zhang@example.org\r李娜,li@example.org\r")})
+    assert response.context["job"].state == "done"
     assert sorted(Registration.objects.values_list("name", flat=True)) == ["张伟", "李娜"]
 
     huge = "name,email\n王五,wang@example.org\n" + "长" * 140_000 + ",long@example.org\n"
-    response = client.post(url, {"file": upload(huge)})
-    assert response.status_code == 200
+    response = bring_file(client, event, {"file": upload(huge)})
+    assert response.context["job"].state == "failed"
     assert [(e.line, e.message) for e in response.context["errors"]] == [
         (3, "The file is not valid CSV near line 3 (an unclosed quote, or a cell that is too long).")
     ]
@@ -137,10 +129,8 @@ def test_an_import_reads_old_mac_line_ends_and_reports_what_is_not_csv(event, or
 def test_an_import_with_a_quote_left_open_imports_nobody(event, organizer):
     TicketTierFactory(event=event, quota=10)
     csv_text = 'name,email,company\n张伟,zhang@example.org,"ACME\n李娜,li@example.org,\n王五,wang@example.org,\n'
-    response = admin_client(organizer).post(
-        reverse("admin:events_event_import", args=[event.pk]), {"file": upload(csv_text)}
-    )
-    assert response.status_code == 200
+    response = bring_file(admin_client(organizer), event, {"file": upload(csv_text)})
+    assert response.context["job"].state == "failed"
     [error] = response.context["errors"]
     assert error.message.startswith("The file is not valid CSV near line")
     assert Registration.objects.count() == 0
@@ -157,10 +147,8 @@ def test_an_import_refuses_a_value_longer_than_its_field_in_that_row(event, orga
     csv_text = "name,email,phone\n张伟,zhang@example.org,13800000001\n" + "名" * 101 + ",long@example.org,\n"
     csv_text += "李娜,li@example.org," + "1" * 31 + "\n"
     csv_text += "王芳,wang@example.org,12345\n"
-    response = admin_client(organizer).post(
-        reverse("admin:events_event_import", args=[event.pk]), {"file": upload(csv_text)}
-    )
-    assert response.status_code == 200
+    response = bring_file(admin_client(organizer), event, {"file": upload(csv_text)})
+    assert response.context["job"].state == "failed"
     assert [(e.line, e.message) for e in response.context["errors"]] == [
         (3, "Name: at most 100 characters (this one has 101)."),
         (4, f"Phone: {PHONE_MESSAGE}"),

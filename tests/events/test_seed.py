@@ -117,6 +117,22 @@ def test_the_demo_has_volunteers_a_checklist_targets_and_a_tour_of_this_year():
     shenzhen = Event.objects.get(tour=tour, city__slug="shenzhen")
     assert tour.checklist_template.count() == 22
     assert ChecklistTask.objects.filter(event=shenzhen).count() == 22
+    # Its import page: the list its registrations came from, and a partner's list sent back with rows to fix.
+    done, failed = shenzhen.registration_imports.order_by("created_at")
+    assert (done.file_name, done.state, done.imported) == ("活动行报名导出.csv", "done", 150)
+    assert (failed.file_name, failed.state, failed.imported, bytes(failed.data)) == (
+        "开源社成员名单.csv",
+        "failed",
+        0,
+        b"",
+    )
+    assert [(error["line"], error["email"]) for error in failed.errors] == [
+        (3, "song.qingshu@partner"),
+        (4, "zhang.sanfeng@partner.example.org"),
+        (5, "Zhou.Zhiruo@partner.example.org"),
+    ]
+    assert failed.errors[2]["message"] == "与第 2 行的邮箱重复。"
+    assert not shenzhen.registrations.filter(email__endswith="partner.example.org").exists()
     volunteer = VolunteerApplication.objects.get(event=shenzhen, user__email="volunteer@demo.citytour.cn")
     assert volunteer.status == "approved" and volunteer.has_check_in_shift
     assert CheckInStaff.objects.get(event=shenzhen, user=volunteer.user).from_shifts

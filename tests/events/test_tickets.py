@@ -411,32 +411,6 @@ def test_an_organizer_corrects_a_phone_as_attendees_type_it_and_a_made_up_one_is
     assert client.post(url, change_data(client, registration, phone="")).status_code == 302  # none known
 
 
-@pytest.fixture
-def broker_down():
-    """Queuing fails as it does when the broker is down: a real connection to a closed port, tried once."""
-    conf = celery_app.conf
-    names = [
-        "task_always_eager",
-        "broker_url",
-        "task_publish_retry",
-        "broker_connection_max_retries",
-        "broker_transport_options",
-    ]
-    saved = {name: conf[name] for name in names}
-    conf.update(
-        task_always_eager=False,
-        broker_url="redis://127.0.0.1:9/0",
-        task_publish_retry=False,
-        broker_connection_max_retries=0,
-        broker_transport_options={"max_retries": 0},
-    )
-    # Celery makes its connection pools for the broker of their first use: start them afresh, before and after.
-    celery_app._pool = celery_app.amqp._producer_pool = None
-    yield
-    conf.update(saved)
-    celery_app._pool = celery_app.amqp._producer_pool = None
-
-
 def test_a_cancellation_made_while_the_broker_is_down_is_told_once_it_is_back(
     event, django_capture_on_commit_callbacks, broker_down
 ):

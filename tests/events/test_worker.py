@@ -44,3 +44,25 @@ def test_a_worker_renders_the_ticket_after_the_registration_commits(celery_worke
 
     done = wait_for(ready, timeout=60)
     assert (private_root / done.ticket_pdf.name).read_bytes().startswith(b"%PDF-")
+
+
+def test_a_worker_imports_a_file_of_registrations_brought_in_the_admin(celery_worker):
+    from events.models import RegistrationImport
+    from tests.factories import CityTeamMemberFactory, TicketTierFactory
+
+    tier = TicketTierFactory(name="普通票", quota=10)
+    organizer = CityTeamMemberFactory(tour=tier.event.tour, city=tier.event.city).user
+    job = services.queue_import(
+        event=tier.event,
+        file_name="名单.csv",
+        data="姓名,邮箱\n张伟,zhang@example.org\n李娜,li@example.org\n".encode(),
+        by=organizer,
+        language="zh-hans",
+    )  # commits, then enqueues
+
+    def finished():
+        return RegistrationImport.objects.filter(pk=job.pk, finished_at__isnull=False).first()
+
+    done = wait_for(finished, timeout=60)
+    assert (done.state, done.imported, bytes(done.data), done.errors) == ("done", 2, b"", [])
+    assert sorted(tier.registrations.values_list("name", "status")) == [("张伟", "confirmed"), ("李娜", "confirmed")]

@@ -1,0 +1,139 @@
+"""A CSV import is background work: the upload is kept and queued, a task imports it, its page follows it."""
+
+import datetime as dt
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from events import services
+from events.models import ImportState, Registration, RegistrationImport
+from tests.factories import CityFactory, CityTeamMemberFactory, EventFactory, TicketTierFactory
+from tests.support.imports import bring_file
+
+pytestmark = pytest.mark.django_db
+
+LIST = "name,email\n张伟,zhang@example.org\n李娜,li@example.org\n"
+
+
+@pytest.fixture
+def event():
+    event = EventFactory(capacity=100, venue__capacity=100)
+    TicketTierFactory(event=event, name="普通票", name_en="Standard", quota=50)
+    return event
+
+
+@pytest.fixture
+def organizer(event):
+    return CityTeamMemberFactory(tour=event.tour, city=event.city).user
+
+
+def client_of(user, language="en") -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    return client
+
+
+def upload(content: str, name: str = "嘉宾名单.csv") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content.encode("utf-8"), content_type="text/csv")
+
+
+def test_an_upload_is_kept_and_queued_and_its_page_follows_it(event, organizer, django_capture_on_commit_callbacks):
+    client = client_of(organizer)
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(reverse("admin:events_event_import", args=[event.pk]), {"file": upload(LIST)})
+    job = RegistrationImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:events_event_import_job", args=[event.pk, job.pk])
+    assert (job.event, job.file_name, bytes(job.data), job.state, job.created_by, job.language) == (
+        event,
+        "嘉宾名单.csv",
+        LIST.encode(),
+        "queued",
+        organizer,
+        "en",
+    )
+    assert len(queued) == 1 and Registration.objects.count() == 0  # nothing imported before the task runs
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert "Waiting for its turn" in html and '<meta http-equiv="refresh" content="2">' in html
+
+    queued[0]()  # the task, run in this process
+    job.refresh_from_db()
+    assert (job.state, job.imported, bytes(job.data), job.errors) == ("done", 2, b"", [])
+    assert job.started_at <= job.finished_at <= timezone.now()
+    assert sorted(Registration.objects.values_list("email", "source")) == [
+        ("li@example.org", "import"),
+        ("zhang@example.org", "import"),
+    ]
+    html = client.get(response["Location"]).content.decode()
+    assert "2 registrations imported." in html and 'http-equiv="refresh"' not in html
+    listing = client.get(reverse("admin:events_event_import", args=[event.pk])).content.decode()
+    assert "嘉宾名单.csv" in listing and "imported (2)" in listing
+
+
+def test_the_rows_to_fix_are_reported_in_the_language_of_who_brought_the_file(event):
+    organizer = CityTeamMemberFactory(tour=event.tour, city=event.city).user
+    page = bring_file(client_of(organizer, "zh-hans"), event, {"file": upload("name,email\n张伟,not-an-email\n")})
+    job = page.context["job"]
+    assert (job.state, job.imported, bytes(job.data)) == ("failed", 0, b"")
+    assert job.errors == [{"line": 2, "email": "not-an-email", "message": "“not-an-email”不是有效的邮箱地址。"}]
+    # Read later in English, the report stays as it was written.
+    html = client_of(organizer, "en").get(page.request["PATH_INFO"]).content.decode()
+    assert "Nothing was imported: fix the rows below and try again." in html
+    assert "“not-an-email”不是有效的邮箱地址。" in html
+    assert Registration.objects.count() == 0
+
+
+def test_a_task_delivered_twice_imports_the_file_once(event, organizer):
+    bring_file(client_of(organizer), event, {"file": upload(LIST)})
+    job = RegistrationImport.objects.get()
+    assert services.run_import(job_id=job.pk) is None
+    assert RegistrationImport.objects.get().imported == 2 and Registration.objects.count() == 2
+
+
+def test_an_import_whose_worker_died_is_taken_over_once_its_time_limit_is_past(event, organizer):
+    job = services.queue_import(event=event, file_name="a.csv", data=LIST.encode(), by=organizer, language="en")
+    started = timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT - 30)
+    RegistrationImport.objects.filter(pk=job.pk).update(state=ImportState.RUNNING, started_at=started)
+    assert services.run_import(job_id=job.pk) is None  # perhaps still running: left alone
+    started -= dt.timedelta(seconds=60)
+    RegistrationImport.objects.filter(pk=job.pk).update(started_at=started)
+    assert services.run_import(job_id=job.pk).state == "done"
+    assert Registration.objects.count() == 2
+
+
+def test_a_file_waiting_for_minutes_says_the_workers_may_be_down(event, organizer):
+    job = services.queue_import(event=event, file_name="a.csv", data=LIST.encode(), by=organizer, language="en")
+    url = reverse("admin:events_event_import_job", args=[event.pk, job.pk])
+    assert "may be down" not in client_of(organizer).get(url).content.decode()
+    RegistrationImport.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(minutes=3))
+    assert "the background workers may be down" in client_of(organizer).get(url).content.decode()
+
+
+def test_a_file_that_cannot_be_queued_is_marked_failed_and_kept_from_nobody(
+    event, organizer, django_capture_on_commit_callbacks, broker_down
+):
+    client = client_of(organizer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:events_event_import", args=[event.pk]), {"file": upload(LIST)})
+    job = RegistrationImport.objects.get()
+    assert (job.state, bytes(job.data)) == ("failed", b"")
+    assert job.errors[0]["message"].startswith("The import could not be started")
+    html = client.get(response["Location"]).content.decode()
+    assert "Nothing was imported" in html and "The import could not be started" in html
+    assert Registration.objects.count() == 0
+
+
+def test_an_import_page_is_its_events_organizers_alone(event, organizer):
+    job = services.queue_import(event=event, file_name="a.csv", data=LIST.encode(), by=organizer, language="en")
+    url = reverse("admin:events_event_import_job", args=[event.pk, job.pk])
+    elsewhere = CityTeamMemberFactory(tour=event.tour, city=CityFactory()).user
+    assert client_of(elsewhere).get(url).status_code == 404
+    other_event = EventFactory(tour=event.tour, city=event.city)
+    wrong = reverse("admin:events_event_import_job", args=[other_event.pk, job.pk])
+    assert client_of(organizer).get(wrong).status_code == 404
+    assert Client().get(url).status_code == 302  # to the admin's log-in
