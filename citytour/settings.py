@@ -214,6 +214,8 @@ CELERY_BEAT_SCHEDULE = {
     "waiting-lists": {"task": "events.tasks.promote_waiting_lists", "schedule": crontab(minute="*/10")},
     # A ticket "being prepared" for an hour never reached a worker: it is asked for again.
     "stuck-tickets": {"task": "events.tasks.request_stuck_tickets", "schedule": crontab(minute="5-59/10")},
+    # A CSV import that never reached a worker, or whose worker died, is sent again.
+    "imports": {"task": "events.tasks.resume_imports", "schedule": crontab(minute="3-59/5")},
     # A confirmation, waiting-list or promotion email that never reached a worker goes within minutes.
     "owed-emails": {"task": "events.tasks.send_owed_registration_emails", "schedule": crontab(minute="7-59/10")},
     # A cancellation whose notices could not be queued (the broker was down) is told within minutes of its return.

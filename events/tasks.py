@@ -219,6 +219,12 @@ def promote_waiting_lists() -> int:
 
 
 @shared_task
+def resume_imports() -> int:
+    """CSV imports that never reached a worker, or whose worker died, are sent again."""
+    return services.resume_imports()
+
+
+@shared_task
 def request_stuck_tickets() -> int:
     """Tickets that never reached a worker are asked for again."""
     return services.request_stuck_tickets()

@@ -24,6 +24,7 @@ from ..models import (
     Attendance,
     CheckInStaff,
     Event,
+    ImportState,
     InviteChannel,
     InviteCode,
     ReferralChannel,
@@ -171,7 +172,7 @@ class EventRegistrationMixin:
             "errors": [services.RowError(**error) for error in job.errors],
             # The page follows the import until it ends; a file still waiting after some minutes is said to be.
             "refresh": not job.finished,
-            "late": not job.finished and waited > IMPORT_LATE,
+            "late": job.state == ImportState.QUEUED and waited > IMPORT_LATE,
             "form": ImportForm(),
             "opts": self.model._meta,
         }

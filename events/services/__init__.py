@@ -2,7 +2,7 @@
 
 from .agenda import create_agenda_from_template
 from .checkin import SEARCH_LIMIT, CheckInResult, can_check_in, check_in, search_registrations
-from .csv_io import ImportFailed, RowError, export_rows, import_registrations, queue_import, run_import
+from .csv_io import ImportFailed, RowError, export_rows, import_registrations, queue_import, resume_imports, run_import
 from .events import (
     POSTER_FIELDS,
     add_city_team_member,
@@ -89,6 +89,7 @@ __all__ = [
     "export_rows",
     "import_registrations",
     "queue_import",
+    "resume_imports",
     "run_import",
     "ListRefused",
     "register_list",

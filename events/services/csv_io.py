@@ -227,7 +227,8 @@ def _queue_import(job_id: int) -> None:
 def run_import(*, job_id: int) -> RegistrationImport | None:
     """Import a queued file: everyone in it, or no one and the rows to fix. A copy of the same job (a task
     delivered twice) finds it taken and does nothing; one whose worker died is taken over once that worker's time
-    limit is past (its transaction, and whatever it had imported, died with it)."""
+    limit is past (``resume_imports`` sends it again): its transaction, and whatever it had imported, died with
+    it, unless it had committed, and then the job says so too."""
     now = timezone.now()
     abandoned = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     taken = (
@@ -240,9 +241,15 @@ def run_import(*, job_id: int) -> RegistrationImport | None:
     job = RegistrationImport.objects.select_related("event").get(pk=job_id)
     with translation.override(job.language):
         try:
-            created = import_registrations(event=job.event, data=bytes(job.data))
+            # The registrations and the job's outcome commit together: a worker that dies after the commit leaves
+            # a job that says "done", never one that is imported again (and refused as "already registered").
+            with transaction.atomic():
+                created = import_registrations(event=job.event, data=bytes(job.data))
+                job.state, job.imported = ImportState.DONE, len(created)
+                _finish(job)
         except ImportFailed as failure:
             job.state, job.errors = ImportState.FAILED, [asdict(error) for error in failure.errors]
+            _finish(job)
         except Exception:
             # Reported on the import's page rather than retried: the organizer who brought the file decides.
             logger.exception("Registration import %s stopped", job_id)
@@ -254,11 +261,51 @@ def run_import(*, job_id: int) -> RegistrationImport | None:
                 ),
             )
             return None
-        else:
-            job.state, job.imported = ImportState.DONE, len(created)
+    return job
+
+
+def _finish(job: RegistrationImport) -> None:
     job.data, job.finished_at = b"", timezone.now()
     job.save(update_fields=["state", "errors", "imported", "data", "finished_at"])
-    return job
+
+
+# A file still queued this long, or running past the workers' time limit, is sent to the workers again; one that
+# has waited a day is given up (its organizers have long since seen the warning on its page).
+IMPORT_RESENT_AFTER = dt.timedelta(minutes=5)
+IMPORT_GIVEN_UP_AFTER = dt.timedelta(days=1)
+
+
+def resume_imports() -> int:
+    """Send again the imports that never reached a worker (a message lost with the broker, a web process stopped
+    between its commit and the queue) or whose worker died; give up those that waited a day. Returns how many
+    were sent."""
+    from ..tasks import import_registration_file
+
+    now = timezone.now()
+    unfinished = RegistrationImport.objects.filter(state__in=[ImportState.QUEUED, ImportState.RUNNING])
+    for job_id in unfinished.filter(created_at__lt=now - IMPORT_GIVEN_UP_AFTER).values_list("pk", flat=True):
+        with translation.override(RegistrationImport.objects.get(pk=job_id).language):
+            _fail(
+                job_id,
+                _(
+                    "The import waited a day for the background workers and was given up: nothing was imported. "
+                    "Bring the file again."
+                ),
+            )
+    abandoned = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    stuck = unfinished.filter(
+        Q(state=ImportState.QUEUED, created_at__lt=now - IMPORT_RESENT_AFTER)
+        | Q(state=ImportState.RUNNING, started_at__lt=abandoned)
+    )
+    sent = 0
+    for job_id in stuck.values_list("pk", flat=True):
+        try:
+            import_registration_file.delay(job_id)
+        except Exception:
+            logger.exception("Could not queue registration import %s again", job_id)
+            break  # the broker is down: the next run tries again
+        sent += 1
+    return sent
 
 
 def _fail(job_id: int, message: str) -> None:

@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -137,3 +139,68 @@ def test_an_import_page_is_its_events_organizers_alone(event, organizer):
     wrong = reverse("admin:events_event_import_job", args=[other_event.pk, job.pk])
     assert client_of(organizer).get(wrong).status_code == 404
     assert Client().get(url).status_code == 302  # to the admin's log-in
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_registrations_and_the_jobs_outcome_commit_together(event, organizer):
+    # Queued, as queue_import leaves it, but not yet sent (here, with no transaction around, it would run at once).
+    job = RegistrationImport.objects.create(event=event, file_name="a.csv", data=LIST.encode(), language="en")
+    with CaptureQueriesContext(connection) as captured:
+        services.run_import(job_id=job.pk)
+    statements = [query["sql"] for query in captured.captured_queries]
+    inserted = next(i for i, sql in enumerate(statements) if sql.startswith('INSERT INTO "events_registration"'))
+    recorded = next(
+        i for i, sql in enumerate(statements) if sql.startswith('UPDATE "events_registrationimport"') and i > inserted
+    )
+    committed = next(i for i, sql in enumerate(statements) if sql == "COMMIT" and i > inserted)
+    # A worker that dies after the commit leaves a job that says "done", never one imported a second time.
+    assert inserted < recorded < committed
+    assert RegistrationImport.objects.get().state == "done" and Registration.objects.count() == 2
+
+
+def test_imports_that_never_reached_a_worker_or_lost_it_are_sent_again(event, organizer):
+    now = timezone.now()
+
+    def job(name, state, created_ago, started_ago=None):
+        job = services.queue_import(event=event, file_name=name, data=LIST.encode(), by=organizer, language="en")
+        started = now - started_ago if started_ago else None
+        RegistrationImport.objects.filter(pk=job.pk).update(
+            state=state, created_at=now - created_ago, started_at=started
+        )
+        return job
+
+    limit = dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    lost = job("lost.csv", "queued", dt.timedelta(minutes=6))
+    waiting = job("waiting.csv", "queued", dt.timedelta(minutes=1))
+    running = job("running.csv", "running", dt.timedelta(minutes=6), started_ago=dt.timedelta(minutes=5))
+    died = job("died.csv", "running", limit * 2, started_ago=limit + dt.timedelta(minutes=1))
+    forgotten = job("forgotten.csv", "queued", dt.timedelta(days=1, minutes=1))
+
+    assert services.resume_imports() == 2  # tasks run in process here: sent, and imported
+    states = dict(RegistrationImport.objects.values_list("file_name", "state"))
+    assert states == {
+        "lost.csv": "done",
+        "waiting.csv": "queued",
+        "running.csv": "running",
+        "died.csv": "failed",  # the same people, already registered by the file above
+        "forgotten.csv": "failed",
+    }
+    assert RegistrationImport.objects.get(pk=lost.pk).imported == 2
+    assert RegistrationImport.objects.get(pk=died.pk).errors[0]["message"] == (
+        "This email is already registered for this event."
+    )
+    given_up = RegistrationImport.objects.get(pk=forgotten.pk)
+    assert bytes(given_up.data) == b"" and given_up.errors[0]["message"].startswith("The import waited a day")
+    assert {bytes(j.data) for j in RegistrationImport.objects.filter(pk__in=[waiting.pk, running.pk])} == {
+        LIST.encode()
+    }
+    assert Registration.objects.count() == 2
+
+
+def test_a_file_being_imported_for_minutes_is_not_said_to_wait_for_the_workers(event, organizer):
+    job = services.queue_import(event=event, file_name="a.csv", data=LIST.encode(), by=organizer, language="en")
+    RegistrationImport.objects.filter(pk=job.pk).update(
+        state="running", created_at=timezone.now() - dt.timedelta(minutes=3), started_at=timezone.now()
+    )
+    html = client_of(organizer).get(reverse("admin:events_event_import_job", args=[event.pk, job.pk])).content
+    assert "Importing…" in html.decode() and "may be down" not in html.decode()
