@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -122,6 +122,11 @@ class EventRegistrationMixin:
             ),
             path("<int:pk>/import/", self.admin_site.admin_view(self.import_view), name="events_event_import"),
             path(
+                "<int:pk>/import/sample.csv",
+                self.admin_site.admin_view(self.import_sample_view),
+                name="events_event_import_sample",
+            ),
+            path(
                 "<int:pk>/import/<int:job>/",
                 self.admin_site.admin_view(self.import_job_view),
                 name="events_event_import_job",
@@ -159,6 +164,12 @@ class EventRegistrationMixin:
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/events/event/import.html", context)
+
+    def import_sample_view(self, request, pk):
+        event = self._event(request, pk)
+        response = HttpResponse(services.sample_file(event), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{event.tour.slug}-{event.slug}.csv"'
+        return response
 
     def import_job_view(self, request, pk, job):
         event = self._event(request, pk)

@@ -2,7 +2,16 @@
 
 from .agenda import create_agenda_from_template
 from .checkin import SEARCH_LIMIT, CheckInResult, can_check_in, check_in, search_registrations
-from .csv_io import ImportFailed, RowError, export_rows, import_registrations, queue_import, resume_imports, run_import
+from .csv_io import (
+    ImportFailed,
+    RowError,
+    export_rows,
+    import_registrations,
+    queue_import,
+    resume_imports,
+    run_import,
+    sample_file,
+)
 from .events import (
     POSTER_FIELDS,
     add_city_team_member,
@@ -91,6 +100,7 @@ __all__ = [
     "queue_import",
     "resume_imports",
     "run_import",
+    "sample_file",
     "ListRefused",
     "register_list",
     "RegistrationError",

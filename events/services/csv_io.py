@@ -32,6 +32,23 @@ class _Echo:
         return value
 
 
+def sample_file(event: Event) -> str:
+    """A file to fill in for an import: the headings it reads, in the language of the page (as the export writes
+    them), and a column for each of the event's registration questions."""
+    writer = csv.writer(_Echo())
+    return "\ufeff" + writer.writerow(
+        [
+            pgettext("of a person", "name"),
+            _("email"),
+            _("phone"),
+            _("company"),
+            _("job role"),
+            _("ticket"),
+            *[question.display_text for question in event.questions.all()],
+        ]
+    )
+
+
 def export_rows(event: Event) -> Iterator[str]:
     """CSV lines (UTF-8 with a BOM, so that Excel shows Chinese), one registration at a time."""
     questions = list(event.questions.all())

@@ -204,3 +204,39 @@ def test_a_file_being_imported_for_minutes_is_not_said_to_wait_for_the_workers(e
     )
     html = client_of(organizer).get(reverse("admin:events_event_import_job", args=[event.pk, job.pk])).content
     assert "Importing…" in html.decode() and "may be down" not in html.decode()
+
+
+@pytest.mark.parametrize(
+    "language, header, row",
+    [
+        (
+            "zh-hans",
+            "姓名,邮箱,手机,公司,职位,门票,饮食要求",
+            "赵敏,zhao@example.org,13800000001,星河数据,工程师,普通票,素食",
+        ),
+        (
+            "en",
+            "name,email,phone,company,job role,ticket,Diet",
+            "赵敏,zhao@example.org,13800000001,星河数据,工程师,Standard,素食",
+        ),
+    ],
+)
+def test_the_file_to_fill_in_has_the_headings_the_import_reads(event, organizer, language, header, row):
+    question = event.questions.create(text="饮食要求", text_en="Diet")
+    client = client_of(organizer, language)
+    response = client.get(reverse("admin:events_event_import_sample", args=[event.pk]))
+    assert response["Content-Disposition"] == f'attachment; filename="import-{event.tour.slug}-{event.slug}.csv"'
+    sample = response.content.decode("utf-8")
+    assert sample == f"\ufeff{header}\r\n"
+    page = bring_file(client, event, {"file": upload(sample + row + "\r\n")})
+    assert page.context["job"].state == "done", page.context["errors"]
+    registration = Registration.objects.get()
+    assert (registration.name, registration.phone, registration.company, registration.job_role) == (
+        "赵敏",
+        "13800000001",
+        "星河数据",
+        "工程师",
+    )
+    assert (registration.tier.name, registration.answers) == ("普通票", {str(question.pk): "素食"})
+    elsewhere = CityTeamMemberFactory(tour=event.tour, city=CityFactory()).user
+    assert client_of(elsewhere).get(reverse("admin:events_event_import_sample", args=[event.pk])).status_code == 404
