@@ -299,9 +299,14 @@ def resume_imports() -> int:
     from ..tasks import import_registration_file
 
     now = timezone.now()
+    abandoned = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     unfinished = RegistrationImport.objects.filter(state__in=[ImportState.QUEUED, ImportState.RUNNING])
-    for job_id in unfinished.filter(created_at__lt=now - IMPORT_GIVEN_UP_AFTER).values_list("pk", flat=True):
-        with translation.override(RegistrationImport.objects.get(pk=job_id).language):
+    # Not one that a worker is importing now: it may be about to commit.
+    forgotten = unfinished.filter(created_at__lt=now - IMPORT_GIVEN_UP_AFTER).exclude(
+        state=ImportState.RUNNING, started_at__gte=abandoned
+    )
+    for job_id, language in forgotten.values_list("pk", "language"):
+        with translation.override(language):
             _fail(
                 job_id,
                 _(
@@ -309,7 +314,6 @@ def resume_imports() -> int:
                     "Bring the file again."
                 ),
             )
-    abandoned = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     stuck = unfinished.filter(
         Q(state=ImportState.QUEUED, created_at__lt=now - IMPORT_RESENT_AFTER)
         | Q(state=ImportState.RUNNING, started_at__lt=abandoned)
@@ -326,7 +330,9 @@ def resume_imports() -> int:
 
 
 def _fail(job_id: int, message: str) -> None:
-    RegistrationImport.objects.filter(pk=job_id).update(
+    """Mark a job failed, unless it has finished meanwhile: an import that committed its people says "done"."""
+    unfinished = RegistrationImport.objects.filter(pk=job_id, state__in=[ImportState.QUEUED, ImportState.RUNNING])
+    unfinished.update(
         state=ImportState.FAILED,
         errors=[asdict(RowError(0, "", str(message)))],
         data=b"",

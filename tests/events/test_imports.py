@@ -176,6 +176,7 @@ def test_imports_that_never_reached_a_worker_or_lost_it_are_sent_again(event, or
     died = job("died.csv", "running", limit * 2, started_ago=limit + dt.timedelta(minutes=1))
     forgotten = job("forgotten.csv", "queued", dt.timedelta(days=1, minutes=1))
 
+    busy = job("busy.csv", "running", dt.timedelta(days=1, minutes=1), started_ago=dt.timedelta(minutes=1))
     assert services.resume_imports() == 2  # tasks run in process here: sent, and imported
     states = dict(RegistrationImport.objects.values_list("file_name", "state"))
     assert states == {
@@ -184,6 +185,7 @@ def test_imports_that_never_reached_a_worker_or_lost_it_are_sent_again(event, or
         "running.csv": "running",
         "died.csv": "failed",  # the same people, already registered by the file above
         "forgotten.csv": "failed",
+        "busy.csv": "running",  # a day in the queue, but a worker is importing it now: it may be about to commit
     }
     assert RegistrationImport.objects.get(pk=lost.pk).imported == 2
     assert RegistrationImport.objects.get(pk=died.pk).errors[0]["message"] == (
@@ -191,7 +193,7 @@ def test_imports_that_never_reached_a_worker_or_lost_it_are_sent_again(event, or
     )
     given_up = RegistrationImport.objects.get(pk=forgotten.pk)
     assert bytes(given_up.data) == b"" and given_up.errors[0]["message"].startswith("The import waited a day")
-    assert {bytes(j.data) for j in RegistrationImport.objects.filter(pk__in=[waiting.pk, running.pk])} == {
+    assert {bytes(j.data) for j in RegistrationImport.objects.filter(pk__in=[waiting.pk, running.pk, busy.pk])} == {
         LIST.encode()
     }
     assert Registration.objects.count() == 2
