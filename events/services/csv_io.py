@@ -36,17 +36,12 @@ def sample_file(event: Event) -> str:
     """A file to fill in for an import: the headings it reads, in the language of the page (as the export writes
     them), and a column for each of the event's registration questions."""
     writer = csv.writer(_Echo())
-    return "\ufeff" + writer.writerow(
-        [
-            pgettext("of a person", "name"),
-            _("email"),
-            _("phone"),
-            _("company"),
-            _("job role"),
-            _("ticket"),
-            *[question.display_text for question in event.questions.all()],
-        ]
-    )
+    return "\ufeff" + writer.writerow([*_person_headings(), *[q.display_text for q in event.questions.all()]])
+
+
+def _person_headings() -> list[str]:
+    """The columns of a person, as the export writes them and the import reads them (see IMPORT_COLUMNS)."""
+    return [pgettext("of a person", "name"), _("email"), _("phone"), _("company"), _("job role"), _("ticket")]
 
 
 def export_rows(event: Event) -> Iterator[str]:
@@ -58,12 +53,7 @@ def export_rows(event: Event) -> Iterator[str]:
     yield writer.writerow(
         [
             code,
-            pgettext("of a person", "name"),
-            _("email"),
-            _("phone"),
-            _("company"),
-            _("job role"),
-            _("ticket"),
+            *_person_headings(),
             attendance,
             status,
             channel,
