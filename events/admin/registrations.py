@@ -90,6 +90,16 @@ class ImportForm(forms.Form):
             "姓名, 邮箱, 手机, 公司, 职位, 票种)."
         ),
     )
+    notify = forms.BooleanField(
+        label=_("Email the confirmations"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "Each person gets the confirmation email with their ticket, as if they had registered on the site. "
+            "Leave it unticked for people already told elsewhere (an export of another platform); their tickets "
+            "are on “My tickets” all the same."
+        ),
+    )
 
 
 class EventRegistrationMixin:
@@ -152,7 +162,12 @@ class EventRegistrationMixin:
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             job = services.queue_import(
-                event=event, file_name=upload.name, data=upload.read(), by=request.user, language=request.LANGUAGE_CODE
+                event=event,
+                file_name=upload.name,
+                data=upload.read(),
+                by=request.user,
+                language=request.LANGUAGE_CODE,
+                notify=form.cleaned_data["notify"],
             )
             return redirect("admin:events_event_import_job", event.pk, job.pk)
         context = {

@@ -441,6 +441,8 @@ class RegistrationImport(models.Model):
     # The file until it is imported; emptied then, so that the people's details stay only in their registrations.
     data = models.BinaryField(editable=False, default=b"")
     state = models.CharField(_("state"), max_length=10, choices=ImportState.choices, default=ImportState.QUEUED)
+    # Off for people already told elsewhere: they get no confirmation email (their tickets still come).
+    notify = models.BooleanField(_("email the confirmations"), default=True)
     # The report is written in the language of the organizer who brought the file.
     language = models.CharField(max_length=10, default="zh-hans", editable=False)
     created_by = models.ForeignKey(

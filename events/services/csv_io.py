@@ -206,10 +206,12 @@ def _export_only_headings() -> tuple:
     )
 
 
-def queue_import(*, event: Event, file_name: str, data: bytes, by, language: str) -> RegistrationImport:
+def queue_import(
+    *, event: Event, file_name: str, data: bytes, by, language: str, notify: bool = True
+) -> RegistrationImport:
     """Keep the file and import it in the background; its page follows how it goes."""
     job = RegistrationImport.objects.create(
-        event=event, file_name=file_name[:255], data=data, created_by=by, language=language
+        event=event, file_name=file_name[:255], data=data, created_by=by, language=language, notify=notify
     )
     transaction.on_commit(lambda: _queue_import(job.pk))
     return job
@@ -251,7 +253,7 @@ def run_import(*, job_id: int) -> RegistrationImport | None:
             # The registrations and the job's outcome commit together: a worker that dies after the commit leaves
             # a job that says "done", never one that is imported again (and refused as "already registered").
             with transaction.atomic():
-                created = import_registrations(event=job.event, data=bytes(job.data))
+                created = import_registrations(event=job.event, data=bytes(job.data), notify=job.notify)
                 job.state, job.imported = ImportState.DONE, len(created)
                 _finish(job)
         except ImportFailed as failure:
@@ -330,8 +332,9 @@ def _fail(job_id: int, message: str) -> None:
     )
 
 
-def import_registrations(*, event: Event, data: bytes) -> list[Registration]:
-    """Register everyone in the CSV, or no one: any bad row rolls the whole import back and is reported."""
+def import_registrations(*, event: Event, data: bytes, notify: bool = True) -> list[Registration]:
+    """Register everyone in the CSV, or no one: any bad row rolls the whole import back and is reported. With
+    ``notify=False`` nobody gets the confirmation email (their tickets still come)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -342,7 +345,7 @@ def import_registrations(*, event: Event, data: bytes) -> list[Registration]:
     # strict: a quote left open is an error, not a cell that swallows the rows after it.
     reader = csv.DictReader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
     try:
-        return _import_rows(event, reader, lines_above)
+        return _import_rows(event, reader, lines_above, notify)
     except csv.Error:
         line = lines_above + reader.line_num + 1  # the line it could not read
         message = _("The file is not valid CSV near line %(line)s (an unclosed quote, or a cell that is too long).")
@@ -379,7 +382,7 @@ def _delimiter(header: str) -> str:
 UNHEADED = "\x00"  # what a column without a heading is called while the file is read (a cell cannot hold it)
 
 
-def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list[Registration]:
+def _import_rows(event: Event, reader: csv.DictReader, lines_above: int, notify: bool) -> list[Registration]:
     # Headings as written, less the spaces around them; each column without one under a name of its own, so that
     # the cells of two such columns stay apart.
     reader.fieldnames = [
@@ -465,7 +468,7 @@ def _import_rows(event: Event, reader: csv.DictReader, lines_above: int) -> list
         # Each row's seat is claimed even when others are wrong, so that one report names every row to fix.
         with transaction.atomic():
             try:
-                created = register_list(event=event, people=people)
+                created = register_list(event=event, people=people, notify=notify)
             except ListRefused as refused:
                 errors += [RowError(*lines[index], message) for index, message in refused.errors.items()]
             if errors:

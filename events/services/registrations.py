@@ -312,12 +312,15 @@ class ListRefused(Exception):
         self.errors = errors
 
 
-def register_list(*, event: Event, people: list[tuple[TicketTier, AttendeeDetails]]) -> list[Registration]:
+def register_list(
+    *, event: Event, people: list[tuple[TicketTier, AttendeeDetails]], notify: bool = True
+) -> list[Registration]:
     """Register an organizers' list (an import: a sponsor's guests, a partner community's members) in one claim:
     everyone, or — with the reason for each one who cannot come in — no one (``ListRefused``).
 
     The rules are those of ``register_attendee`` with ``by_organizers``: any tier, outside its sale window, after
-    registration has closed, never past a tier's seats or the event's capacity, nobody put on a waiting list. The
+    registration has closed, never past a tier's seats or the event's capacity, nobody put on a waiting list;
+    ``notify=False`` sends no confirmation emails (people already told elsewhere), their tickets still come. The
     event is locked once and its seats read once per tier, however long the list: claimed one by one in one
     transaction, each claim would read tallies rewritten by every claim before it, and a list of thousands would
     hold the event's lock, and every registration on the site, for minutes.
@@ -371,7 +374,8 @@ def register_list(*, event: Event, people: list[tuple[TicketTier, AttendeeDetail
                     render=True,
                 )
             )
-            registrations[-1].email_owed, registrations[-1].email_owed_at = "confirmed", now
+            if notify:
+                registrations[-1].email_owed, registrations[-1].email_owed_at = "confirmed", now
             # The next one of the list counts this seat as taken.
             in_person = tier.attendance == Attendance.IN_PERSON
             states[wanted.pk] = (
@@ -392,7 +396,7 @@ def register_list(*, event: Event, people: list[tuple[TicketTier, AttendeeDetail
             raise ListRefused(errors)
         Registration.objects.bulk_create(registrations, batch_size=500)
         for registration in registrations:
-            _after_commit(registration, "confirmed")
+            _after_commit(registration, "confirmed" if notify else None)
     return registrations
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -242,3 +243,28 @@ def test_the_file_to_fill_in_has_the_headings_the_import_reads(event, organizer,
     assert (registration.tier.name, registration.answers) == ("普通票", {str(question.pk): "素食"})
     elsewhere = CityTeamMemberFactory(tour=event.tour, city=CityFactory()).user
     assert client_of(elsewhere).get(reverse("admin:events_event_import_sample", args=[event.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("notify", [True, False])
+def test_the_organizers_choose_whether_the_people_imported_are_emailed(
+    event, organizer, django_capture_on_commit_callbacks, notify
+):
+    client = client_of(organizer)
+    form = {"file": upload(LIST), **({"notify": "on"} if notify else {})}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:events_event_import", args=[event.pk]), form)
+    job = RegistrationImport.objects.get()
+    assert (job.state, job.notify) == ("done", notify)
+    registrations = Registration.objects.order_by("email")
+    # Tickets come either way; the confirmation emails only when asked for.
+    assert [r.ticket_state for r in registrations] == ["ready", "ready"]
+    assert sorted(to for m in mail.outbox for to in m.to) == (["li@example.org", "zhang@example.org"] if notify else [])
+    assert [r.email_owed for r in registrations] == ["", ""]
+    html = client.get(response["Location"]).content.decode()
+    told = "Each person imported gets the confirmation email" if notify else "No confirmation emails"
+    assert told in html
+
+
+def test_the_upload_form_emails_the_confirmations_unless_told_otherwise(event, organizer):
+    html = client_of(organizer).get(reverse("admin:events_event_import", args=[event.pk])).content.decode()
+    assert '<input type="checkbox" name="notify" aria-describedby="id_notify_helptext" id="id_notify" checked>' in html
