@@ -239,7 +239,7 @@ def run_import(*, job_id: int) -> RegistrationImport | None:
     limit is past (``resume_imports`` sends it again): its transaction, and whatever it had imported, died with
     it, unless it had committed, and then the job says so too."""
     now = timezone.now()
-    abandoned = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    abandoned = _abandoned_before(now)
     taken = (
         RegistrationImport.objects.filter(pk=job_id)
         .filter(Q(state=ImportState.QUEUED) | Q(state=ImportState.RUNNING, started_at__lt=abandoned))
@@ -284,6 +284,14 @@ IMPORT_RESENT_AFTER = dt.timedelta(minutes=5)
 IMPORT_GIVEN_UP_AFTER = dt.timedelta(days=1)
 
 
+UNFINISHED = (ImportState.QUEUED, ImportState.RUNNING)
+
+
+def _abandoned_before(now):
+    """A job running since before this has outlived its worker's time limit: that worker is gone."""
+    return now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+
+
 def resume_imports() -> int:
     """Send again the imports that never reached a worker (a message lost with the broker, a web process stopped
     between its commit and the queue) or whose worker died; give up those that waited a day. Returns how many
@@ -291,8 +299,8 @@ def resume_imports() -> int:
     from ..tasks import import_registration_file
 
     now = timezone.now()
-    abandoned = now - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
-    unfinished = RegistrationImport.objects.filter(state__in=[ImportState.QUEUED, ImportState.RUNNING])
+    abandoned = _abandoned_before(now)
+    unfinished = RegistrationImport.objects.filter(state__in=UNFINISHED)
     # Not one that a worker is importing now: it may be about to commit.
     forgotten = unfinished.filter(created_at__lt=now - IMPORT_GIVEN_UP_AFTER).exclude(
         state=ImportState.RUNNING, started_at__gte=abandoned
@@ -323,7 +331,7 @@ def resume_imports() -> int:
 
 def _fail(job_id: int, message: str) -> None:
     """Mark a job failed, unless it has finished meanwhile: an import that committed its people says "done"."""
-    unfinished = RegistrationImport.objects.filter(pk=job_id, state__in=[ImportState.QUEUED, ImportState.RUNNING])
+    unfinished = RegistrationImport.objects.filter(pk=job_id, state__in=UNFINISHED)
     unfinished.update(
         state=ImportState.FAILED,
         errors=[asdict(RowError(0, "", str(message)))],

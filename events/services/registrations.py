@@ -7,6 +7,7 @@ seat: on PostgreSQL the second waits for the first to commit and then counts aga
 
 import datetime as dt
 import logging
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from allauth.account.models import EmailAddress
@@ -342,10 +343,17 @@ def register_list(
             states = {tier_id: claim_state(event, tier_id, now) for tier_id in tiers}
         taken = _registered_emails(event, [normalize_email(details.email) for _tier, details in people])
         registrations = []
+        # The seats the rows above took count as taken: per tier, and in person for the event's capacity.
+        added_in_tier, added_in_person = Counter(), 0
         for index, (wanted, details) in enumerate(people):
-            tier, state = states[wanted.pk]
+            tier, read = states[wanted.pk]
             if index in errors:
                 continue
+            state = replace(
+                read,
+                confirmed_in_tier=read.confirmed_in_tier + added_in_tier[wanted.pk],
+                confirmed_in_person=read.confirmed_in_person + added_in_person,
+            )
             if state.event_status not in (EventStatus.PUBLISHED, EventStatus.REGISTRATION_CLOSED):
                 errors[index] = _("Registration for this event is closed.")
                 continue
@@ -376,22 +384,8 @@ def register_list(
             )
             if notify:
                 registrations[-1].email_owed, registrations[-1].email_owed_at = "confirmed", now
-            # The next one of the list counts this seat as taken.
-            in_person = tier.attendance == Attendance.IN_PERSON
-            states[wanted.pk] = (
-                tier,
-                replace(
-                    state,
-                    confirmed_in_tier=state.confirmed_in_tier + 1,
-                    confirmed_in_person=state.confirmed_in_person + in_person,
-                ),
-            )
-            for other, (other_tier, other_state) in states.items():
-                if other != wanted.pk and in_person:
-                    states[other] = (
-                        other_tier,
-                        replace(other_state, confirmed_in_person=other_state.confirmed_in_person + 1),
-                    )
+            added_in_tier[wanted.pk] += 1
+            added_in_person += tier.attendance == Attendance.IN_PERSON
         if errors:
             raise ListRefused(errors)
         Registration.objects.bulk_create(registrations, batch_size=500)
