@@ -4,8 +4,9 @@
 Measures in one run: (a) requests per second and median latency of the registration POST with N concurrent
 clients, (b) the same for a trivial Django view on the same server (/healthz), the floor, and (c) a race of many
 clients for the last seats of a tier. Between the two it measures a signed-in floor: a POST from the same signed-in
-clients, with the same form, to a view that only adds the registration's message and redirects to the tickets
-(bench/server_urls.py), so that the figures tell what the registration itself costs. The last line reads:
+clients, with the same form, to a view that only adds the registration's message and redirects to the tickets,
+and a bare write: the same POST writing a registration's row and queueing its ticket with nothing checked, the
+least any registration on this stack costs (bench/server_urls.py). The last line reads:
 
     registration: X req/s, Y× floor latency, oversold=Z
 
@@ -48,6 +49,12 @@ def parse_args():
         type=int,
         default=1440,
         help="requests to the signed-in floor (default 1440: about three times cheaper than a registration)",
+    )
+    parser.add_argument(
+        "--bare-requests",
+        type=int,
+        default=960,
+        help="requests to the bare write (default 960: about twice as cheap as a registration)",
     )
     parser.add_argument(
         "--registered",
@@ -236,6 +243,10 @@ def setup_data(total_users: int, seats: int):
         tour=big.tour, capacity=1000, venue__capacity=1000, status=EventStatus.PUBLISHED, slug="warm"
     )
     warmup_tier = TicketTier.objects.create(event=warmup, name="普通票", quota=1000)
+    bare = UpcomingEventFactory(
+        tour=big.tour, capacity=100_000, venue__capacity=100_000, status=EventStatus.PUBLISHED, slug="bare"
+    )
+    bare_tier = TicketTier.objects.create(event=bare, name="普通票", quota=100_000)
     User = get_user_model()
     users = User.objects.bulk_create(
         User(username=f"bench{i}@example.org", email=f"bench{i}@example.org", first_name=f"压测{i}")
@@ -252,7 +263,7 @@ def setup_data(total_users: int, seats: int):
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         sessions.append(store.session_key)
-    return (big, big_tier), (race, race_tier), (warmup, warmup_tier), sessions
+    return (big, big_tier), (race, race_tier), (warmup, warmup_tier), bare_tier, sessions
 
 
 def already_registered(tier, count: int) -> None:
@@ -303,6 +314,7 @@ def registration_post(tier, session: str, index: int) -> tuple[str, dict]:
 
 PORT = 8765
 SIGNED_IN_PATH = "/bench/signed-in/"
+BARE_PATH = "/bench/bare-write/"
 
 
 def main():
@@ -350,8 +362,8 @@ def main():
         call_command("migrate", verbosity=0)
         call_command("collectstatic", verbosity=0, interactive=False)
         warm_per_client = 4
-        total = args.requests + args.race + args.clients * warm_per_client
-        (big, big_tier), (race, race_tier), (warmup, warmup_tier), sessions = setup_data(total, args.seats)
+        total = max(args.requests, args.bare_requests) + args.race + args.clients * warm_per_client
+        (big, big_tier), (race, race_tier), (warmup, warmup_tier), bare_tier, sessions = setup_data(total, args.seats)
         already_registered(big_tier, args.registered)
         connections.close_all()
 
@@ -398,9 +410,11 @@ def main():
                 body, headers = registration_post(warmup_tier, sessions[index], index)
                 client.request("POST", SIGNED_IN_PATH, body=body, headers=headers)
             for k in range(warm_per_client):
-                n = args.requests + args.race + index * warm_per_client + k
+                n = total - args.clients * warm_per_client + index * warm_per_client + k
                 body, headers = registration_post(warmup_tier, sessions[n], n)
                 client.request("POST", warm_path, body=body, headers=headers)
+                body, headers = registration_post(bare_tier, sessions[n], n)
+                client.request("POST", BARE_PATH, body=body, headers=headers)
 
         run_clients(args.clients, warm)
         meter = CpuMeter(server.pid, name, args.postgres)
@@ -420,6 +434,15 @@ def main():
 
         signed_phase = Phase(meter, args.clients, signed_in)
 
+        def bare_write(index, client):
+            per_bare = args.bare_requests // args.clients
+            for k in range(per_bare):
+                n = index * per_bare + k
+                body, headers = registration_post(bare_tier, sessions[n], n)
+                client.request("POST", BARE_PATH, body=body, headers=headers)
+
+        bare_phase = Phase(meter, args.clients, bare_write)
+
         register_path = f"/tours/{big.tour.slug}/{big.slug}/register/"
 
         def register(index, client):
@@ -433,7 +456,7 @@ def main():
         race_path = f"/tours/{race.tour.slug}/{race.slug}/register/"
 
         def race_for_seats(index, client):
-            n = args.requests + index
+            n = max(args.requests, args.bare_requests) + index
             body, headers = registration_post(race_tier, sessions[n], n)
             client.request("POST", race_path, body=body, headers=headers)
 
@@ -453,10 +476,12 @@ def main():
             redis.Redis.from_url(args.redis).delete(queue)
         drop_database(args.postgres, name)
 
-    floor, signed, reg = floor_phase, signed_phase, reg_phase
-    signed_ok, ok = signed.statuses.count(302), reg.statuses.count(302)
+    floor, signed, bare, reg = floor_phase, signed_phase, bare_phase, reg_phase
+    signed_ok, bare_ok, ok = signed.statuses.count(302), bare.statuses.count(302), reg.statuses.count(302)
     if signed_ok != signed.count:
         sys.exit(f"the signed-in floor refused requests: {signed_ok} of {signed.count} redirected")
+    if bare_ok != bare.count:
+        sys.exit(f"the bare write refused requests: {bare_ok} of {bare.count} redirected")
     if ok != reg.count or registered_big != reg.count or sold == 0:
         # Figures of refused requests would measure the wrong thing: say so, and fail.
         sys.exit(
@@ -474,6 +499,11 @@ def main():
         f"signed-in floor (POST {SIGNED_IN_PATH}: session, account, CSRF, message, redirect): {signed.count} "
         f"requests, {args.clients} clients, {signed.rps:.0f} req/s, median {signed.median * 1000:.2f} ms "
         f"({signed.median / floor.median:.1f}× floor); {cpu_figure(signed.cpu, signed.count)}"
+    )
+    print(
+        f"bare write (POST {BARE_PATH}: the signed-in floor, one row written and its ticket queued, nothing "
+        f"checked): {bare.count} requests, {args.clients} clients, {bare.rps:.0f} req/s, median "
+        f"{bare.median * 1000:.2f} ms ({bare.median / floor.median:.1f}× floor); {cpu_figure(bare.cpu, bare.count)}"
     )
     print(
         f"registration (POST register): {reg.count} requests, {args.clients} clients, {reg.rps:.0f} req/s, "
