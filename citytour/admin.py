@@ -1,9 +1,12 @@
 """The organizers' admin site and the base of every admin whose rows are limited to what a user may see."""
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.utils import get_fields_from_path, unquote
+from django.contrib.contenttypes import views as contenttype_views
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,6 +16,29 @@ class CityTourAdminSite(admin.AdminSite):
     index_title = _("Run the tour")
     # Organizers work on wide lists (the review dashboard, the agenda); the index page already lists every model.
     enable_nav_sidebar = False
+
+    def get_urls(self):
+        urls = super().get_urls()
+        view_on_site = path(
+            "r/<int:content_type_id>/<path:object_id>/", self.admin_view(self.view_on_site), name="view_on_site"
+        )
+        return [view_on_site if getattr(url, "name", None) == "view_on_site" else url for url in urls]
+
+    def view_on_site(self, request, content_type_id, object_id):
+        """The admin's "View on site" link: the object's page on the site, for an object this user may see here.
+        Django's own answers any staff member for any object with a page, whatever its admin lets them see; an
+        object of a model without an admin here (one shown inside another's page) has no such link."""
+        try:
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+        except ContentType.DoesNotExist:
+            raise Http404 from None
+        model_admin = self._registry.get(model)
+        if model_admin is None:
+            raise Http404
+        obj = model_admin.get_object(request, unquote(object_id))  # a scoped admin answers 404 for others' rows
+        if obj is None or not model_admin.has_view_permission(request, obj):
+            raise Http404
+        return contenttype_views.shortcut(request, content_type_id, object_id)
 
 
 class ScopedModelAdmin(admin.ModelAdmin):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from citytour.admin import ScopedInline, change_each
 from citytour.phones import PhoneField
 from events.admin import IMAGE_UPLOADS, OrganizerAdmin, TourAdminOnly
+from events.admin.base import account_of
 from events.models import Event
 from events.selectors import public_talks_of
 from events.services import user_for_email
@@ -461,6 +462,14 @@ class SpeakerProfileAdmin(OrganizerAdmin):
     list_display = ["display_name", "company", "title", "departure_city", "needs_travel", "needs_hotel"]
     list_filter = ["needs_travel", "needs_hotel"]
     search_fields = ["name", "name_en", "company", "email", "user__email"]
+    # The account is the speaker's own, shown and never chosen: a choice would list every account on the site and
+    # could hand the profile (and its talks on every city's agenda) to someone else.
+    account = account_of(SpeakerProfile, "user")
+    exclude = ["user"]
+    readonly_fields = ["account"]
+
+    def get_fields(self, request, obj=None):
+        return ["account", *(name for name in super().get_fields(request, obj) if name != "account")]
 
     def scope_queryset(self, queryset, request):
         visible = SubmissionAdmin(Submission, self.admin_site).scope_queryset(Submission.objects.all(), request)

@@ -92,7 +92,7 @@ def decision_email(submission: Submission, state: str) -> Email:
             tour=submission.cfp.tour.display_name,
             cities="\n".join(f"- {a.event.city.display_name} {a.event.local_date or ''}".rstrip() for a in acceptances),
             confirm_links="\n".join(
-                f"- {a.event.city.display_name}: {settings.SITE_URL}{a.get_absolute_url()}" for a in acceptances
+                f"- {a.event.city.display_name}: {settings.SITE_URL}{a.respond_url()}" for a in acceptances
             ),
             my_talks_url=settings.SITE_URL + reverse("speakers:my_talks"),
         )

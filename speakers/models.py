@@ -240,7 +240,9 @@ class Acceptance(models.Model):
     def __str__(self):
         return f"{self.submission} @ {self.event.city}"
 
-    def get_absolute_url(self):
+    def respond_url(self) -> str:
+        """The speaker's own page to confirm or decline, reached by its secret token: not the model's "absolute
+        URL", which the admin would offer as "View on site" to every organizer."""
         return reverse("speakers:respond", kwargs={"token": self.token})
 
     def answerable(self, now=None) -> bool:

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
@@ -307,6 +308,37 @@ def test_the_talks_admin_page_links_to_none_of_the_speakers_own_pages(talk, tour
     html = page.content.decode()
     # "View on site" would open the speaker's confirm-or-decline page, or their editing form.
     assert "/admin/r/" not in html and acceptance.token not in html
+
+
+def test_no_organizer_reaches_a_speakers_answer_page_through_the_admins_view_on_site_route(
+    talk, tour_admin, shenzhen_lead
+):
+    services.decide(
+        submission=talk,
+        state=SubmissionState.ACCEPTED,
+        events=[event_in("shenzhen"), event_in("guangzhou")],
+        by=tour_admin,
+    )
+    kind = ContentType.objects.get_for_model(Acceptance)
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    for user in (shenzhen_lead, tour_admin, superuser):
+        for acceptance in talk.acceptances.all():
+            response = client_for(user).get(reverse("admin:view_on_site", args=[kind.pk, acceptance.pk]))
+            assert response.status_code == 404, (user, acceptance)
+            assert acceptance.token not in response.get("Location", "")
+    # The speaker's own page still links to it.
+    my_talks = client_for(talk.speaker).get(reverse("speakers:my_talks")).content.decode()
+    assert all(f"/talks/respond/{a.token}/" in my_talks for a in talk.acceptances.all())
+
+
+def test_the_view_on_site_route_answers_only_for_rows_the_organizer_sees_in_the_admin(tour_with_cfp, shenzhen_lead):
+    kind = ContentType.objects.get_for_model(Event)
+    client = client_for(shenzhen_lead)
+    own = client.get(reverse("admin:view_on_site", args=[kind.pk, event_in("shenzhen").pk]))
+    assert (own.status_code, own["Location"]) == (302, "http://testserver" + event_in("shenzhen").get_absolute_url())
+    assert client.get(reverse("admin:view_on_site", args=[kind.pk, event_in("guangzhou").pk])).status_code == 404
+    assert client.get(reverse("admin:view_on_site", args=[kind.pk, "not-a-number"])).status_code == 404
+    assert client.get(reverse("admin:view_on_site", args=[999999, 1])).status_code == 404
 
 
 def test_withdrawing_frees_every_slot(talk, tour_admin):

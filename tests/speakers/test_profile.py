@@ -118,9 +118,30 @@ def test_a_photo_uploaded_by_the_organizers_is_kept_as_the_same_square(media_roo
     profile = SpeakerProfile.objects.create(user=UserFactory(), name="李娜", email="li.na@example.org")
     organizer = UserFactory(is_staff=True, is_superuser=True)
     data = {**PROFILE, "photo": SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")}
-    data["user"] = profile.user_id
     response = client_for(organizer).post(reverse("admin:speakers_speakerprofile_change", args=[profile.pk]), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     profile.refresh_from_db()
     stored = Image.open(media_root / profile.photo.name)
     assert (stored.format, stored.size) == ("JPEG", (800, 800))
+
+
+def test_the_organizers_see_a_profiles_account_and_cannot_hand_the_profile_to_another(tour_with_cfp):
+    from events.models import City
+    from tests.factories import CityTeamMemberFactory, SubmissionFactory
+
+    owner = UserFactory(email="lina.account@example.org", first_name="娜", last_name="李")
+    profile = SpeakerProfile.objects.create(user=owner, name="李娜", email="li.na@example.org")
+    SubmissionFactory(cfp=tour_with_cfp, speaker=owner, cities=[City.objects.get(slug="shenzhen")])
+    stranger = UserFactory(email="stranger@example.org")
+    lead = CityTeamMemberFactory(tour=tour_with_cfp.tour, city=City.objects.get(slug="shenzhen")).user
+    url = reverse("admin:speakers_speakerprofile_change", args=[profile.pk])
+    client = client_for(lead)
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "&lt;lina.account@example.org&gt;" in html  # the account, shown
+    assert "stranger@example.org" not in html and 'name="user"' not in html
+    response = client.post(url, {**PROFILE, "user": stranger.pk})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    profile.refresh_from_db()
+    assert (profile.user_id, profile.name) == (owner.pk, "李娜")
