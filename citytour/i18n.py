@@ -1,7 +1,7 @@
 """Content that organizers enter in two languages: Chinese in the plain field, English in ``<field>_en``."""
 
 from django.utils import formats, timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 
 
 def localized(obj, field: str, *, default_suffix: str = "") -> str:
@@ -10,6 +10,11 @@ def localized(obj, field: str, *, default_suffix: str = "") -> str:
     if (get_language() or "").startswith("en"):
         return getattr(obj, field + "_en", "") or chinese
     return chinese
+
+
+def listed(items) -> str:
+    """Items listed as the page's language lists them: "深圳、广州", "Shenzhen, Guangzhou"."""
+    return pgettext("between the items of a list", ", ").join(str(item) for item in items)
 
 
 def time_range(start, end, *, day_format: str = "Y-m-d l") -> str:

@@ -24,7 +24,7 @@ def agenda_calendar(slots, *, name: str) -> bytes:
         entry.add("dtstart", slot.start.astimezone(_zone()))
         entry.add("dtend", slot.end.astimezone(_zone()))
         venue = slot.event.venue
-        location = f"{venue.name}, {venue.address}" if venue else slot.event.city.display_name
+        location = f"{venue.display_name}, {venue.address}" if venue else slot.event.city.display_name
         if slot.room_id:
             location = f"{slot.room.display_name} · {location}"
         entry.add("location", location)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from citytour.admin import ScopedInline, change_each
+from citytour.i18n import listed
 from citytour.phones import PhoneField
 from events.admin import IMAGE_UPLOADS, OrganizerAdmin, TourAdminOnly
 from events.admin.base import account_of
@@ -257,7 +258,7 @@ class SubmissionAdmin(OrganizerAdmin):
 
     @admin.display(description=_("cities offered"))
     def city_list(self, obj):
-        return "、".join(city.display_name for city in obj.cities.all())
+        return listed(city.display_name for city in obj.cities.all())
 
     @admin.display(description=_("reviews"), ordering="review_count")
     def review_count(self, obj):
@@ -416,11 +417,11 @@ class ReviewTeamMemberAdmin(TourAdminOnly):
 
     @admin.display(description=_("tracks"))
     def track_list(self, obj):
-        return "、".join(t.display_name for t in obj.tracks.all()) or gettext("all")
+        return listed(t.display_name for t in obj.tracks.all()) or gettext("all")
 
     @admin.display(description=_("cities"))
     def city_list(self, obj):
-        return "、".join(c.display_name for c in obj.cities.all()) or gettext("all")
+        return listed(c.display_name for c in obj.cities.all()) or gettext("all")
 
 
 class DecisionEmailTemplateForm(forms.ModelForm):

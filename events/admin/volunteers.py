@@ -81,7 +81,7 @@ class VolunteerApplicationAdmin(EventScopedAdmin):
 
     @admin.display(description=_("preferred roles"))
     def preferred_roles(self, obj):
-        return "、".join(obj.role_labels)
+        return obj.roles_text
 
     @admin.display(description=_("phone / WeChat"))
     def contact(self, obj):

@@ -4,7 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import pgettext_lazy
+
+from citytour.i18n import listed
 
 from .tours import Event
 
@@ -83,7 +85,7 @@ class VolunteerApplication(models.Model):
     @property
     def roles_text(self) -> str:
         """The roles listed as the page's language lists things: "签到、摄影", "Check-in, Photography"."""
-        return pgettext("between the items of a list", ", ").join(self.role_labels)
+        return listed(self.role_labels)
 
     @property
     def has_check_in_shift(self) -> bool:

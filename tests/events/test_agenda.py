@@ -15,7 +15,7 @@ from django.utils import translation
 from icalendar import Calendar
 
 from events import services
-from events.models import AgendaTemplate, AgendaTemplateSlot, Room, Slot, SlotKind
+from events.models import AgendaTemplate, AgendaTemplateSlot, Room, Slot, SlotKind, Venue
 from events.selectors import agenda_warnings
 from speakers import services as speaker_services
 from speakers.models import AcceptanceStatus, CallForPapers, CoSpeaker, SubmissionState
@@ -246,6 +246,13 @@ def test_the_agenda_calendar_parses_back_with_times_in_shanghai(event):
     assert entries[0].decoded("DTEND") == dt.datetime(2024, 4, 20, 14, 10, tzinfo=SHANGHAI)
     assert "陈静" in str(entries[0]["DESCRIPTION"])
     assert all(entry.decoded("DTSTAMP").tzinfo is not None for entry in entries)  # RFC 5545 requires it
+    venue = event.venue
+    assert str(entries[0]["LOCATION"]) == f"{venue.name}, {venue.address}"
+    # In English the venue's English name (an address has one language: the one on the street).
+    Venue.objects.filter(pk=venue.pk).update(name_en="Shenzhen Bay Tech Park")
+    url = reverse("events:event_calendar", args=[event.tour.slug, event.slug])
+    english = Calendar.from_ical(Client(HTTP_ACCEPT_LANGUAGE="en").get(url).content).walk("VEVENT")
+    assert str(english[0]["LOCATION"]) == f"Shenzhen Bay Tech Park, {venue.address}"
 
 
 def test_a_speakers_personal_feed_lists_their_talks_across_the_tour(event):

@@ -290,6 +290,9 @@ def test_the_speaker_confirms_and_declines_from_the_link(talk, tour_admin):
 
     my_talks = client_for(talk.speaker).get(reverse("speakers:my_talks")).content.decode()
     assert "Confirmed for Shenzhen" in my_talks and "Declined for Guangzhou" in my_talks
+    assert "Cities you offered: Guangzhou, Shenzhen</p>" in my_talks
+    chinese = client_for(talk.speaker, "zh-hans").get(reverse("speakers:my_talks")).content.decode()
+    assert "您可去的城市： 广州、深圳</p>" in chinese and "<strong>状态：</strong>" in chinese
 
     # Once the event has begun the agenda is the record of what happened: the answer stays.
     Event.objects.filter(pk=shenzhen.event_id).update(start=timezone.now() - dt.timedelta(minutes=5))
