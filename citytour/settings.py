@@ -146,7 +146,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Chinese first, English second; the browser's Accept-Language picks, the switch on every page overrides.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "citytour" / "locale"]
+# Our texts; then our wording of some of Django's and django-allauth's (see that catalogue's header).
+LOCALE_PATHS = [BASE_DIR / "citytour" / "locale", BASE_DIR / "citytour" / "locale_overrides"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
