@@ -82,8 +82,33 @@ class SponsorshipTierAdmin(TourAdminOnly):
     inlines = [TierBenefitInline]
 
 
+class DealtWithAdmin(OrganizerAdmin):
+    """A company or community that tours and cities deal with: its name and logo show on every page and ticket of
+    those deals. Those who manage every deal made with it change it (a city team its own prospects and partners);
+    the others see it read-only, as the whole-tour rows (TourScoped)."""
+
+    deals: str  # the related name of its deals
+
+    def _manages_every_deal(self, request, obj) -> bool:
+        if obj is None or request.user.is_superuser:
+            return True
+        scope = self.scope(request)
+        deals = getattr(obj, self.deals).values_list("tour_id", "event__tour_id", "event__city_id")
+        return all(
+            tour_id in scope.admin_tour_ids if city_id is None else scope.may_manage(event_tour_id, city_id)
+            for tour_id, event_tour_id, city_id in deals
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._manages_every_deal(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._manages_every_deal(request, obj)
+
+
 @admin.register(Sponsor)
-class SponsorAdmin(OrganizerAdmin):
+class SponsorAdmin(DealtWithAdmin):
+    deals = "sponsorships"
     form = SponsorForm
     list_display = ["name", "name_en", "website", "contact_name", "contact_email"]
     search_fields = ["name", "name_en", "contact_name", "contact_email"]
@@ -185,7 +210,8 @@ class SponsorshipAdmin(TourScoped):
 
 
 @admin.register(Partner)
-class PartnerAdmin(OrganizerAdmin):
+class PartnerAdmin(DealtWithAdmin):
+    deals = "partnerships"
     form = PartnerForm
     list_display = ["name", "name_en", "website"]
     search_fields = ["name", "name_en"]

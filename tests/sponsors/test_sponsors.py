@@ -500,3 +500,32 @@ def test_on_a_whole_tour_deal_a_city_team_member_changes_only_what_they_owe(gold
     assert len(items) == 3  # nothing deleted
     assert items[mine.pk] == (member.pk, True) and items[theirs.pk] == (user.pk, False)
     assert InviteCode.objects.count() == 1  # saving the benefits signed nothing anew
+
+
+def test_a_company_or_community_is_changed_by_those_who_manage_every_deal_made_with_it(gold, tour_admin):
+    user, event = tour_admin
+    other = EventFactory(tour=event.tour, city=CityFactory(slug="guangzhou", name_zh="广州", name_en="Guangzhou"))
+    ours, theirs, tour_wide = deal(gold, event=event, name="本市"), deal(gold, event=other, name="外市"), deal(gold)
+    prospect = Sponsor.objects.create(name="新公司")
+    lead = admin_client(CityTeamMemberFactory(tour=event.tour, city=event.city).user)
+
+    def rename(sponsor, client):
+        url = reverse("admin:sponsors_sponsor_change", args=[sponsor.pk])
+        return client.get(url).status_code, client.post(url, {"name": "改名"}).status_code
+
+    assert rename(ours.sponsor, lead) == (200, 302)
+    assert rename(prospect, lead) == (200, 302)
+    # Seen read-only: their logo is on another city's pages and tickets, or on every city's.
+    assert rename(theirs.sponsor, lead) == (200, 403)
+    assert rename(tour_wide.sponsor, lead) == (200, 403)
+    assert sorted(Sponsor.objects.values_list("name", flat=True)) == ["外市", "改名", "改名", "星河数据"]
+    assert rename(theirs.sponsor, admin_client(user)) == (200, 302)  # the tour admin manages every deal
+
+    community = Partner.objects.create(name="开源社")
+    Partnership.objects.create(partner=community, tour=event.tour, event=other, role="co_host")
+    url = reverse("admin:sponsors_partner_change", args=[community.pk])
+    assert lead.post(url, {"name": "改名"}).status_code == 403
+    Partnership.objects.filter(partner=community).update(event=event)
+    assert lead.post(url, {"name": "改名"}).status_code == 302
+    community.refresh_from_db()
+    assert community.name == "改名"
